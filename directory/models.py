@@ -1,0 +1,283 @@
+"""The directory: fellowships, the groups that belong to them, the places they meet,
+and the gazetteer of postal codes that turns "55404" into a point on the map."""
+
+import re
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Avg, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from recoverymap.lib.geo import Point, validate_timezone
+
+
+class Fellowship(models.Model):
+    """A program of recovery (AA, SMART Recovery, Al-Anon, ...)."""
+
+    class Philosophy(models.TextChoices):
+        TWELVE_STEP = "twelve_step", _("Twelve-step")
+        SECULAR = "secular", _("Secular")
+        BUDDHIST = "buddhist", _("Buddhist-inspired")
+        FAITH_BASED = "faith_based", _("Faith-based")
+
+    class Audience(models.TextChoices):
+        RECOVERY = "recovery", _("People in recovery")
+        FAMILY = "family", _("Family and friends")
+
+    class Focus(models.TextChoices):
+        ALCOHOL = "alcohol", _("Alcohol")
+        DRUGS = "drugs", _("Drugs")
+        ANY = "any", _("Any substance or behaviour")
+        DUAL = "dual", _("Dual recovery (addiction and mental health)")
+        BEHAVIOUR = "behaviour", _("Behaviours")
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=40,
+        unique=True,
+        help_text=_("Short lowercase name used in web addresses and commands, e.g. aa."),
+    )
+    abbreviation = models.CharField(_("abbreviation"), max_length=20, blank=True)
+    philosophy = models.CharField(_("philosophy"), max_length=20, choices=Philosophy.choices)
+    audience = models.CharField(
+        _("audience"), max_length=10, choices=Audience.choices, default=Audience.RECOVERY
+    )
+    focus = models.CharField(_("focus"), max_length=10, choices=Focus.choices)
+    website = models.URLField(_("website"), blank=True)
+    description = models.TextField(
+        _("what meetings are like"),
+        help_text=_(
+            "A short, neutral description for a newcomer: higher power or not, cross-talk, "
+            "sponsors or trained facilitators."
+        ),
+    )
+    open_meetings = models.TextField(
+        _("who may attend an open meeting"), blank=True,
+        help_text=_("Plain words shown on every open meeting of this fellowship."),
+    )
+    closed_meetings = models.TextField(
+        _("who may attend a closed meeting"), blank=True,
+        help_text=_("Plain words shown on every closed meeting of this fellowship."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(philosophy__in=["twelve_step", "secular", "buddhist", "faith_based"]),
+                name="fellowship_philosophy_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(audience__in=["recovery", "family"]), name="fellowship_audience_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("directory:fellowship-detail", args=[self.slug])
+
+
+class GroupQuerySet(models.QuerySet):
+    def public(self):
+        """Groups a visitor may see: approved and not retired."""
+        return self.filter(status=Group.Status.ACTIVE)
+
+
+class Group(models.Model):
+    """A group that holds one or more meetings, e.g. "Sunrise Serenity Group" of AA."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PENDING = "pending", _("Pending review")
+        INACTIVE = "inactive", _("Inactive")
+
+    fellowship = models.ForeignKey(
+        Fellowship, on_delete=models.PROTECT, related_name="groups", verbose_name=_("fellowship")
+    )
+    name = models.CharField(_("name"), max_length=255)
+    slug = models.SlugField(_("slug"), max_length=64, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    website = models.URLField(_("public website"), blank=True)
+    email = models.EmailField(
+        _("public email"), blank=True,
+        help_text=_("A group or service address, shown publicly. Never a personal address."),
+    )
+    phone = models.CharField(
+        _("public phone"), max_length=40, blank=True,
+        help_text=_("A group or service line, shown publicly. Never a personal number."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = GroupQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "pending", "inactive"]), name="group_status_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("directory:group-detail", args=[self.slug])
+
+
+class Location(models.Model):
+    """A place where meetings happen; many meetings of many groups can share it."""
+
+    name = models.CharField(_("venue name"), max_length=255, blank=True)
+    address = models.CharField(_("street address"), max_length=255, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    state = models.CharField(_("state or region"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    country = models.CharField(
+        _("country"), max_length=2, default="US", help_text=_("Two-letter code, e.g. US.")
+    )
+    latitude = models.FloatField(
+        _("latitude"), null=True, blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.FloatField(
+        _("longitude"), null=True, blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    approximate = models.BooleanField(
+        _("approximate"), default=False,
+        help_text=_("Tick when the address is only a town or area, not a door people can find."),
+    )
+    timezone = models.CharField(
+        _("time zone"), max_length=64, validators=[validate_timezone],
+        help_text=_("IANA name, e.g. America/Chicago."),
+    )
+    directions = models.TextField(
+        _("directions"), blank=True, help_text=_("Which door, parking, bus lines.")
+    )
+    accessibility_notes = models.TextField(
+        _("accessibility notes"), blank=True,
+        help_text=_("Steps, ramps, lifts, accessible bathrooms, hearing loops."),
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["name", "address", "id"]
+        indexes = [
+            # The radius search starts with a bounding box on latitude then longitude.
+            models.Index(fields=["latitude", "longitude"], name="location_lat_lng_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="location_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="location_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="location_lat_lng_together",
+            ),
+        ]
+
+    def __str__(self):
+        parts = [self.name, self.address, self.city]
+        return ", ".join(p for p in parts if p) or f"Location {self.pk}"
+
+    @property
+    def has_point(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    @property
+    def formatted_address(self) -> str:
+        """One line, as the Meeting Guide spec writes it: street, city, ST zip, country."""
+        state_zip = " ".join(p for p in [self.state, self.postal_code] if p)
+        country = "USA" if self.country == "US" else self.country
+        return ", ".join(p for p in [self.address, self.city, state_zip, country] if p)
+
+
+def normalize_city(text: str) -> str:
+    """A city name folded for matching: case, dots, "Saint"/"St" and spacing ignored."""
+    text = re.sub(r"[.'’]", "", text.lower())
+    text = re.sub(r"\bsaint\b", "st", text)
+    text = re.sub(r"\bfort\b", "ft", text)
+    text = re.sub(r"\bmount\b", "mt", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+_ZIP = re.compile(r"^\s*(\d{5})(?:-\d{4})?\s*$")
+_CITY_STATE = re.compile(r"^\s*(?P<city>[^,]{1,80}?)\s*,\s*(?P<state>[A-Za-z]{2})\s*$")
+
+
+class PlaceQuerySet(models.QuerySet):
+    def resolve(self, text: str) -> Point | None:
+        """The point for a ZIP code (``55404``) or a town (``Minneapolis, MN``), or None.
+
+        Both lookups are single indexed queries; a town is the centre of its ZIP codes.
+        """
+        text = (text or "").strip()
+        if match := _ZIP.match(text):
+            place = self.filter(country="US", code=match.group(1)).first()
+            if place is None:
+                return None
+            return Point(place.latitude, place.longitude, f"{place.code} ({place.city}, {place.state})",
+                         place.timezone)
+        if match := _CITY_STATE.match(text):
+            state = match.group("state").upper()
+            key = normalize_city(match.group("city"))
+            places = self.filter(country="US", state=state, city_key=key)
+            centre = places.aggregate(lat=Avg("latitude"), lng=Avg("longitude"))
+            if centre["lat"] is None:
+                return None
+            first = places.order_by("code").first()
+            return Point(centre["lat"], centre["lng"], f"{first.city}, {state}", first.timezone)
+        return None
+
+
+class Place(models.Model):
+    """A postal code's centroid, from the offline gazetteer (``manage.py load_places``)."""
+
+    country = models.CharField(_("country"), max_length=2, default="US")
+    code = models.CharField(_("postal code"), max_length=10)
+    city = models.CharField(_("city"), max_length=100)
+    city_key = models.CharField(
+        _("city key"), max_length=100, editable=False,
+        help_text=_("The city folded for matching."),
+    )
+    state = models.CharField(_("state"), max_length=10)
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+    timezone = models.CharField(_("time zone"), max_length=64, blank=True)
+
+    objects = PlaceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["country", "code"]
+        constraints = [
+            # Also the index for lookup by ZIP code.
+            models.UniqueConstraint(fields=["country", "code"], name="place_country_code_unique"),
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90)
+                & Q(longitude__gte=-180, longitude__lte=180),
+                name="place_lat_lng_range",
+            ),
+        ]
+        indexes = [
+            # Place.objects.resolve("Minneapolis, MN"): country, state, folded city.
+            models.Index(fields=["country", "state", "city_key"], name="place_city_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.city}, {self.state}"

@@ -1,0 +1,268 @@
+"""Meetings and their types: the weekly gatherings people search for."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from directory.models import Fellowship, Group, Location
+from recoverymap.lib.geo import validate_timezone
+
+
+class MeetingType(models.Model):
+    """A format, audience, language or accessibility code (Meeting Guide's vocabulary).
+
+    Shared spec codes have no fellowship; a fellowship may add its own codes, which
+    are unique within that fellowship so two fellowships' meanings never collide.
+    """
+
+    class Category(models.TextChoices):
+        FORMAT = "format", _("Format")
+        AUDIENCE = "audience", _("Audience")
+        LANGUAGE = "language", _("Language")
+        ACCESSIBILITY = "accessibility", _("Accessibility")
+        OTHER = "other", _("Other")
+
+    fellowship = models.ForeignKey(
+        Fellowship, on_delete=models.CASCADE, null=True, blank=True, related_name="meeting_types",
+        verbose_name=_("fellowship"),
+        help_text=_("Empty for the shared Meeting Guide codes; set for a fellowship's own type."),
+    )
+    code = models.CharField(_("code"), max_length=20)
+    name = models.CharField(_("name"), max_length=100)
+    name_es = models.CharField(_("name in Spanish"), max_length=100, blank=True)
+    category = models.CharField(
+        _("category"), max_length=15, choices=Category.choices, default=Category.FORMAT
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["category", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(fellowship__isnull=True),
+                name="meetingtype_spec_code_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["fellowship", "code"], condition=Q(fellowship__isnull=False),
+                name="meetingtype_fellowship_code_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name if self.fellowship_id is None else f"{self.name} ({self.fellowship})"
+
+    @property
+    def is_spec(self) -> bool:
+        return self.fellowship_id is None
+
+
+class MeetingQuerySet(models.QuerySet):
+    def public(self):
+        """Meetings a visitor may see: not retired, and their group approved."""
+        return self.exclude(status=Meeting.Status.INACTIVE).filter(group__status=Group.Status.ACTIVE)
+
+
+class Meeting(models.Model):
+    """A weekly meeting of a group, at a location, online, or both."""
+
+    class Day(models.IntegerChoices):
+        # 0 = Sunday, as the Meeting Guide spec counts.
+        SUNDAY = 0, _("Sunday")
+        MONDAY = 1, _("Monday")
+        TUESDAY = 2, _("Tuesday")
+        WEDNESDAY = 3, _("Wednesday")
+        THURSDAY = 4, _("Thursday")
+        FRIDAY = 5, _("Friday")
+        SATURDAY = 6, _("Saturday")
+
+    class Access(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    class Attendance(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        ONLINE = "online", _("Online")
+        HYBRID = "hybrid", _("Hybrid")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        TEMPORARILY_CLOSED = "tc", _("Temporarily not meeting in person")
+        INACTIVE = "inactive", _("Inactive")
+
+    group = models.ForeignKey(
+        Group, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("group")
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="meetings",
+        verbose_name=_("location"), help_text=_("Leave empty for an online-only meeting."),
+    )
+    name = models.CharField(
+        _("name"), max_length=255, blank=True, help_text=_("Leave empty to use the group's name.")
+    )
+    slug = models.SlugField(
+        _("slug"), max_length=64, unique=True, blank=True,
+        help_text=_("The meeting's address on the web. Keep it once published: links use it."),
+    )
+    day = models.PositiveSmallIntegerField(_("day"), choices=Day.choices)
+    start_time = models.TimeField(_("start time"))
+    end_time = models.TimeField(
+        _("end time"), blank=True,
+        help_text=_("Leave empty for one hour after the start. May pass midnight."),
+    )
+    timezone = models.CharField(
+        _("time zone"), max_length=64, blank=True, validators=[validate_timezone],
+        help_text=_("Taken from the location; set it for an online-only meeting."),
+    )
+    access = models.CharField(
+        _("open or closed"), max_length=6, choices=Access.choices, default=Access.OPEN,
+        blank=True,
+        help_text=_("Open: anyone may attend. Closed: only those who share the problem "
+                    "(for family groups, family and friends). Empty when a feed did not say."),
+    )
+    attendance = models.CharField(
+        _("attendance"), max_length=10, choices=Attendance.choices, default=Attendance.IN_PERSON
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.ACTIVE)
+    conference_url = models.URLField(
+        _("join link"), max_length=500, blank=True,
+        help_text=_("The link that opens the video meeting directly (https://...)."),
+    )
+    conference_url_notes = models.CharField(
+        _("join link notes"), max_length=255, blank=True, help_text=_("e.g. a passcode.")
+    )
+    conference_phone = models.CharField(
+        _("dial-in phone"), max_length=60, blank=True,
+        help_text=_("Digits, +, and , * # for one-tap dialling, e.g. +16465588656,,123456789#"),
+    )
+    conference_phone_notes = models.CharField(_("dial-in notes"), max_length=255, blank=True)
+    types = models.ManyToManyField(
+        MeetingType, blank=True, related_name="meetings", verbose_name=_("types")
+    )
+    notes = models.TextField(_("notes"), blank=True, help_text=_("Plain text; no last names."))
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+    last_confirmed = models.DateTimeField(
+        _("last confirmed"), null=True, blank=True,
+        help_text=_("When an organizer last said the listing is still right."),
+    )
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["day", "start_time", "name", "id"]
+        indexes = [
+            # Search: visible meetings on given days, soonest first.
+            models.Index(fields=["status", "day", "start_time"], name="meeting_status_day_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(day__gte=0, day__lte=6), name="meeting_day_range"),
+            models.CheckConstraint(
+                condition=Q(access__in=["open", "closed", ""]), name="meeting_access_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "tc", "inactive"]), name="meeting_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(attendance__in=["in_person", "online", "hybrid"]),
+                name="meeting_attendance_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(attendance="online") | Q(location__isnull=False),
+                name="meeting_in_person_needs_location",
+            ),
+            models.CheckConstraint(
+                condition=Q(attendance="in_person") | ~Q(conference_url="")
+                | ~Q(conference_phone=""),
+                name="meeting_online_needs_join",
+            ),
+            models.CheckConstraint(
+                condition=Q(conference_url="")
+                | Q(conference_url__startswith="http://")
+                | Q(conference_url__startswith="https://"),
+                name="meeting_join_url_http",
+            ),
+            models.CheckConstraint(condition=~Q(slug=""), name="meeting_slug_not_empty"),
+            models.CheckConstraint(condition=~Q(timezone=""), name="meeting_timezone_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"{self.display_name} ({self.get_day_display()} {self.start_time:%H:%M})"
+
+    def get_absolute_url(self):
+        return reverse("meetings:meeting-detail", args=[self.slug])
+
+    @property
+    def display_name(self) -> str:
+        return self.name or (self.group.name if self.group_id else "")
+
+    @property
+    def is_online(self) -> bool:
+        return self.attendance in {self.Attendance.ONLINE, self.Attendance.HYBRID}
+
+    @property
+    def is_in_person(self) -> bool:
+        return self.attendance in {self.Attendance.IN_PERSON, self.Attendance.HYBRID}
+
+    def fill_defaults(self) -> None:
+        """Derive what an organizer may leave empty: name, end time, time zone, slug."""
+        if not self.name and self.group_id:
+            self.name = self.group.name
+        if self.end_time is None and self.start_time is not None:
+            self.end_time = default_end_time(self.start_time)
+        if not self.timezone and self.location_id:
+            self.timezone = self.location.timezone
+        if not self.slug and self.name and self.day is not None:
+            self.slug = unique_meeting_slug(self.name, self.day, exclude_pk=self.pk)
+
+    def clean(self):
+        self.fill_defaults()
+        errors = {}
+        if self.is_in_person:
+            if self.location_id is None:
+                errors["location"] = _("An in-person or hybrid meeting needs a location.")
+            elif self.location.approximate:
+                errors["location"] = _(
+                    "This location is only approximate (a town or area). An in-person or "
+                    "hybrid meeting needs an address people can find; mark it online instead, "
+                    "or give the location its street address."
+                )
+        if self.is_online and not (self.conference_url or self.conference_phone):
+            errors["conference_url"] = _(
+                "An online or hybrid meeting needs a join link or a dial-in phone number."
+            )
+        if self.conference_url and not self.conference_url.lower().startswith(
+            ("http://", "https://")
+        ):
+            errors["conference_url"] = _("The join link must start with http:// or https://.")
+        if not self.timezone:
+            errors["timezone"] = _("Give the time zone of an online-only meeting.")
+        if errors:
+            raise ValidationError(errors)
+
+
+def default_end_time(start: dt.time) -> dt.time:
+    """One hour after ``start``, wrapping past midnight."""
+    return (dt.datetime.combine(dt.date(2000, 1, 2), start) + dt.timedelta(hours=1)).time()
+
+
+_DAY_SLUGS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+
+
+def unique_meeting_slug(name: str, day: int, *, exclude_pk=None) -> str:
+    """A slug of at most 64 characters from the name and day, made unique with a number."""
+    base = (slugify(name)[:52].strip("-") or "meeting") + "-" + _DAY_SLUGS[day]
+    taken = set(
+        Meeting.objects.filter(slug__startswith=base).exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
