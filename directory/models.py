@@ -9,7 +9,7 @@ from django.db.models import Avg, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from recoverymap.lib.geo import Point, validate_timezone
+from recoverymap.lib.geo import Point, unit_vector, validate_timezone
 
 
 class Fellowship(models.Model):
@@ -167,6 +167,12 @@ class Location(models.Model):
         _("accessibility notes"), blank=True,
         help_text=_("Steps, ramps, lifts, accessible bathrooms, hearing loops."),
     )
+    # The point as a unit vector, kept in step with latitude/longitude by save() and by
+    # unit_vector() in bulk writes: the radius search orders by great-circle distance
+    # with plain arithmetic (a dot product), the same SQL on SQLite and PostgreSQL.
+    geo_x = models.FloatField(null=True, editable=False)
+    geo_y = models.FloatField(null=True, editable=False)
+    geo_z = models.FloatField(null=True, editable=False)
     created = models.DateTimeField(_("created"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -195,6 +201,12 @@ class Location(models.Model):
     def __str__(self):
         parts = [self.name, self.address, self.city]
         return ", ".join(p for p in parts if p) or f"Location {self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.geo_x, self.geo_y, self.geo_z = unit_vector(self.latitude, self.longitude)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "geo_x", "geo_y", "geo_z"}
+        super().save(*args, **kwargs)
 
     @property
     def has_point(self) -> bool:

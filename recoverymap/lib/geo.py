@@ -21,6 +21,14 @@ def great_circle_miles(lat1: float, lng1: float, lat2: float, lng2: float) -> fl
     return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(a)))
 
 
+def unit_vector(lat: float | None, lng: float | None) -> tuple[float | None, ...]:
+    """The point on the unit sphere; the dot product of two is the cosine of their angle."""
+    if lat is None or lng is None:
+        return None, None, None
+    phi, lam = math.radians(lat), math.radians(lng)
+    return math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi)
+
+
 def bounding_box(lat: float, lng: float, miles: float) -> tuple[float, float, float, float]:
     """(min_lat, max_lat, min_lng, max_lng) enclosing every point within ``miles``.
 
@@ -59,8 +67,12 @@ class Point:
 _TIMEZONES = frozenset(available_timezones())
 
 
+def is_timezone(value: str) -> bool:
+    return value in _TIMEZONES
+
+
 def validate_timezone(value: str) -> None:
-    if value not in _TIMEZONES:
+    if not is_timezone(value):
         raise ValidationError(
             _("%(value)s is not a time zone name such as America/Chicago."),
             params={"value": value},

@@ -1,0 +1,41 @@
+"""Load the offline gazetteer of US ZIP code centroids from the ``zipcodes`` package."""
+
+import zipcodes
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from directory.models import Place, normalize_city
+from recoverymap.lib.geo import is_timezone, timezone_at
+
+
+class Command(BaseCommand):
+    help = "Load or refresh the US ZIP code gazetteer (about 42,000 places), offline."
+
+    def handle(self, *args, **options):
+        places = []
+        for row in zipcodes.list_all():
+            try:
+                lat, lng = float(row["lat"]), float(row["long"])
+            except (TypeError, ValueError):
+                continue
+            # The package leaves a few zones empty or misspelt; the coordinates decide then.
+            tz = row.get("timezone") or ""
+            if not is_timezone(tz):
+                tz = timezone_at(lat, lng)
+            places.append(
+                Place(
+                    country="US",
+                    code=row["zip_code"],
+                    city=row["city"],
+                    city_key=normalize_city(row["city"]),
+                    state=row["state"],
+                    latitude=lat,
+                    longitude=lng,
+                    timezone=tz,
+                )
+            )
+        with transaction.atomic():
+            # Replace whole: the gazetteer is reference data no one edits by hand.
+            Place.objects.filter(country="US").delete()
+            Place.objects.bulk_create(places, batch_size=2000)
+        self.stdout.write(f"Loaded {len(places):,} places.")
