@@ -46,7 +46,9 @@ class User(AbstractUser):
     username = None
     first_name = None
     last_name = None
-    email = models.EmailField(_("email address"), unique=True, help_text=_("Used to sign in. Never shown publicly."))
+    email = models.EmailField(
+        _("email address"), unique=True, help_text=_("Used to sign in. Never shown publicly.")
+    )
     display_name = models.CharField(
         _("display name"),
         max_length=60,

@@ -54,11 +54,13 @@ class Fellowship(models.Model):
         ),
     )
     open_meetings = models.TextField(
-        _("who may attend an open meeting"), blank=True,
+        _("who may attend an open meeting"),
+        blank=True,
         help_text=_("Plain words shown on every open meeting of this fellowship."),
     )
     closed_meetings = models.TextField(
-        _("who may attend a closed meeting"), blank=True,
+        _("who may attend a closed meeting"),
+        blank=True,
         help_text=_("Plain words shown on every closed meeting of this fellowship."),
     )
 
@@ -103,11 +105,14 @@ class Group(models.Model):
     description = models.TextField(_("description"), blank=True)
     website = models.URLField(_("public website"), blank=True)
     email = models.EmailField(
-        _("public email"), blank=True,
+        _("public email"),
+        blank=True,
         help_text=_("A group or service address, shown publicly. Never a personal address."),
     )
     phone = models.CharField(
-        _("public phone"), max_length=40, blank=True,
+        _("public phone"),
+        max_length=40,
+        blank=True,
         help_text=_("A group or service line, shown publicly. Never a personal number."),
     )
     status = models.CharField(
@@ -145,26 +150,34 @@ class Location(models.Model):
         _("country"), max_length=2, default="US", help_text=_("Two-letter code, e.g. US.")
     )
     latitude = models.FloatField(
-        _("latitude"), null=True, blank=True,
+        _("latitude"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.FloatField(
-        _("longitude"), null=True, blank=True,
+        _("longitude"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     approximate = models.BooleanField(
-        _("approximate"), default=False,
+        _("approximate"),
+        default=False,
         help_text=_("Tick when the address is only a town or area, not a door people can find."),
     )
     timezone = models.CharField(
-        _("time zone"), max_length=64, validators=[validate_timezone],
+        _("time zone"),
+        max_length=64,
+        validators=[validate_timezone],
         help_text=_("IANA name, e.g. America/Chicago."),
     )
     directions = models.TextField(
         _("directions"), blank=True, help_text=_("Which door, parking, bus lines.")
     )
     accessibility_notes = models.TextField(
-        _("accessibility notes"), blank=True,
+        _("accessibility notes"),
+        blank=True,
         help_text=_("Steps, ramps, lifts, accessible bathrooms, hearing loops."),
     )
     # The point as a unit vector, kept in step with latitude/longitude by save() and by
@@ -244,8 +257,12 @@ class PlaceQuerySet(models.QuerySet):
             place = self.filter(country="US", code=match.group(1)).first()
             if place is None:
                 return None
-            return Point(place.latitude, place.longitude, f"{place.code} ({place.city}, {place.state})",
-                         place.timezone)
+            return Point(
+                place.latitude,
+                place.longitude,
+                f"{place.code} ({place.city}, {place.state})",
+                place.timezone,
+            )
         if match := _CITY_STATE.match(text):
             state = match.group("state").upper()
             key = normalize_city(match.group("city"))
@@ -265,7 +282,9 @@ class Place(models.Model):
     code = models.CharField(_("postal code"), max_length=10)
     city = models.CharField(_("city"), max_length=100)
     city_key = models.CharField(
-        _("city key"), max_length=100, editable=False,
+        _("city key"),
+        max_length=100,
+        editable=False,
         help_text=_("The city folded for matching."),
     )
     state = models.CharField(_("state"), max_length=10)

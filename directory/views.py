@@ -10,8 +10,9 @@ def home(request):
 
 
 def fellowship_list(request):
-    return render(request, "directory/fellowship_list.html",
-                  {"fellowships": Fellowship.objects.all()})
+    return render(
+        request, "directory/fellowship_list.html", {"fellowships": Fellowship.objects.all()}
+    )
 
 
 def fellowship_detail(request, slug):

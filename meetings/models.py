@@ -28,7 +28,11 @@ class MeetingType(models.Model):
         OTHER = "other", _("Other")
 
     fellowship = models.ForeignKey(
-        Fellowship, on_delete=models.CASCADE, null=True, blank=True, related_name="meeting_types",
+        Fellowship,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="meeting_types",
         verbose_name=_("fellowship"),
         help_text=_("Empty for the shared Meeting Guide codes; set for a fellowship's own type."),
     )
@@ -44,11 +48,13 @@ class MeetingType(models.Model):
         ordering = ["category", "name", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["code"], condition=Q(fellowship__isnull=True),
+                fields=["code"],
+                condition=Q(fellowship__isnull=True),
                 name="meetingtype_spec_code_unique",
             ),
             models.UniqueConstraint(
-                fields=["fellowship", "code"], condition=Q(fellowship__isnull=False),
+                fields=["fellowship", "code"],
+                condition=Q(fellowship__isnull=False),
                 name="meetingtype_fellowship_code_unique",
             ),
         ]
@@ -64,7 +70,9 @@ class MeetingType(models.Model):
 class MeetingQuerySet(models.QuerySet):
     def public(self):
         """Meetings a visitor may see: not retired, and their group approved."""
-        return self.exclude(status=Meeting.Status.INACTIVE).filter(group__status=Group.Status.ACTIVE)
+        return self.exclude(status=Meeting.Status.INACTIVE).filter(
+            group__status=Group.Status.ACTIVE
+        )
 
 
 class Meeting(models.Model):
@@ -98,46 +106,68 @@ class Meeting(models.Model):
         Group, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("group")
     )
     location = models.ForeignKey(
-        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="meetings",
-        verbose_name=_("location"), help_text=_("Leave empty for an online-only meeting."),
+        Location,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meetings",
+        verbose_name=_("location"),
+        help_text=_("Leave empty for an online-only meeting."),
     )
     name = models.CharField(
         _("name"), max_length=255, blank=True, help_text=_("Leave empty to use the group's name.")
     )
     slug = models.SlugField(
-        _("slug"), max_length=64, unique=True, blank=True,
+        _("slug"),
+        max_length=64,
+        unique=True,
+        blank=True,
         help_text=_("The meeting's address on the web. Keep it once published: links use it."),
     )
     day = models.PositiveSmallIntegerField(_("day"), choices=Day.choices)
     start_time = models.TimeField(_("start time"))
     end_time = models.TimeField(
-        _("end time"), blank=True,
+        _("end time"),
+        blank=True,
         help_text=_("Leave empty for one hour after the start. May pass midnight."),
     )
     timezone = models.CharField(
-        _("time zone"), max_length=64, blank=True, validators=[validate_timezone],
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
         help_text=_("Taken from the location; set it for an online-only meeting."),
     )
     access = models.CharField(
-        _("open or closed"), max_length=6, choices=Access.choices, default=Access.OPEN,
+        _("open or closed"),
+        max_length=6,
+        choices=Access.choices,
+        default=Access.OPEN,
         blank=True,
-        help_text=_("Open: anyone may attend. Closed: only those who share the problem "
-                    "(for family groups, family and friends). Empty when a feed did not say."),
+        help_text=_(
+            "Open: anyone may attend. Closed: only those who share the problem "
+            "(for family groups, family and friends). Empty when a feed did not say."
+        ),
     )
     attendance = models.CharField(
         _("attendance"), max_length=10, choices=Attendance.choices, default=Attendance.IN_PERSON
     )
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
-                              default=Status.ACTIVE)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
     conference_url = models.URLField(
-        _("join link"), max_length=500, blank=True,
+        _("join link"),
+        max_length=500,
+        blank=True,
         help_text=_("The link that opens the video meeting directly (https://...)."),
     )
     conference_url_notes = models.CharField(
         _("join link notes"), max_length=255, blank=True, help_text=_("e.g. a passcode.")
     )
     conference_phone = models.CharField(
-        _("dial-in phone"), max_length=60, blank=True,
+        _("dial-in phone"),
+        max_length=60,
+        blank=True,
         help_text=_("Digits, +, and , * # for one-tap dialling, e.g. +16465588656,,123456789#"),
     )
     conference_phone_notes = models.CharField(_("dial-in notes"), max_length=255, blank=True)
@@ -148,7 +178,9 @@ class Meeting(models.Model):
     created = models.DateTimeField(_("created"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
     last_confirmed = models.DateTimeField(
-        _("last confirmed"), null=True, blank=True,
+        _("last confirmed"),
+        null=True,
+        blank=True,
         help_text=_("When an organizer last said the listing is still right."),
     )
 
@@ -177,7 +209,8 @@ class Meeting(models.Model):
                 name="meeting_in_person_needs_location",
             ),
             models.CheckConstraint(
-                condition=Q(attendance="in_person") | ~Q(conference_url="")
+                condition=Q(attendance="in_person")
+                | ~Q(conference_url="")
                 | ~Q(conference_phone=""),
                 name="meeting_online_needs_join",
             ),
@@ -217,7 +250,7 @@ class Meeting(models.Model):
             self.end_time = default_end_time(self.start_time)
         if not self.timezone and self.location_id:
             self.timezone = self.location.timezone
-        if not self.slug and self.name and self.day is not None:
+        if not self.slug and self.name and self.day in self.Day.values:
             self.slug = unique_meeting_slug(self.name, self.day, exclude_pk=self.pk)
 
     def clean(self):
@@ -258,7 +291,8 @@ def unique_meeting_slug(name: str, day: int, *, exclude_pk=None) -> str:
     """A slug of at most 64 characters from the name and day, made unique with a number."""
     base = (slugify(name)[:52].strip("-") or "meeting") + "-" + _DAY_SLUGS[day]
     taken = set(
-        Meeting.objects.filter(slug__startswith=base).exclude(pk=exclude_pk)
+        Meeting.objects.filter(slug__startswith=base)
+        .exclude(pk=exclude_pk)
         .values_list("slug", flat=True)
     )
     slug, n = base, 2

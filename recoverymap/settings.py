@@ -102,9 +102,7 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 
 # Map tiles for the results map; any XYZ tile server with the same URL shape works.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
-MAP_TILE_ATTRIBUTION = env_str(
-    "MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors"
-)
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors")
 
 # Geocoding of places the gazetteer does not know: off unless a geocoder is named.
 GEOCODER = env_str("GEOCODER", "")

@@ -11,7 +11,14 @@ from recoverymap.lib.geo import is_timezone, timezone_at
 class Command(BaseCommand):
     help = "Load or refresh the US ZIP code gazetteer (about 42,000 places), offline."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing when places are already loaded."
+        )
+
     def handle(self, *args, **options):
+        if options["if_empty"] and Place.objects.exists():
+            return
         places = []
         for row in zipcodes.list_all():
             try:

@@ -1,0 +1,113 @@
+"""Shared test setup: small factory functions with sensible defaults."""
+
+import datetime as dt
+import itertools
+
+import pytest
+
+from accounts.models import User
+from directory.models import Fellowship, Group, Location, Place, normalize_city
+from meetings.models import Meeting, MeetingType
+
+_seq = itertools.count(1)
+
+
+def make_fellowship(**kw) -> Fellowship:
+    n = next(_seq)
+    defaults = {
+        "name": f"Fellowship {n}",
+        "slug": f"fellowship-{n}",
+        "abbreviation": f"F{n}",
+        "philosophy": Fellowship.Philosophy.TWELVE_STEP,
+        "audience": Fellowship.Audience.RECOVERY,
+        "focus": Fellowship.Focus.ALCOHOL,
+        "description": "Peer-led meetings.",
+    }
+    defaults.update(kw)
+    return Fellowship.objects.create(**defaults)
+
+
+def make_group(**kw) -> Group:
+    n = next(_seq)
+    defaults = {"name": f"Serenity Group {n}", "slug": f"serenity-group-{n}"}
+    defaults.update(kw)
+    if "fellowship" not in defaults:
+        defaults["fellowship"] = make_fellowship()
+    return Group.objects.create(**defaults)
+
+
+def make_location(**kw) -> Location:
+    defaults = {
+        "name": "St. Mark's Church",
+        "address": "519 Oak Grove St",
+        "city": "Minneapolis",
+        "state": "MN",
+        "postal_code": "55403",
+        "latitude": 44.9695,
+        "longitude": -93.2836,
+        "timezone": "America/Chicago",
+    }
+    defaults.update(kw)
+    return Location.objects.create(**defaults)
+
+
+def make_meeting(*, types=(), **kw) -> Meeting:
+    """A valid in-person meeting; pass attendance/location/conference_url to vary it."""
+    defaults = {"day": 1, "start_time": dt.time(19, 0)}
+    defaults.update(kw)
+    if "group" not in defaults:
+        defaults["group"] = make_group()
+    if "location" not in defaults and defaults.get("attendance", "in_person") != "online":
+        defaults["location"] = make_location()
+    if defaults.get("attendance") == "online":
+        defaults.setdefault("timezone", "America/Chicago")
+    meeting = Meeting(**defaults)
+    meeting.full_clean()
+    meeting.save()
+    if types:
+        meeting.types.set(MeetingType.objects.filter(code__in=types, fellowship=None))
+    return meeting
+
+
+def make_place(
+    code="55404", city="Minneapolis", state="MN", lat=44.9609, lng=-93.2642, tz="America/Chicago"
+) -> Place:
+    return Place.objects.create(
+        code=code,
+        city=city,
+        city_key=normalize_city(city),
+        state=state,
+        latitude=lat,
+        longitude=lng,
+        timezone=tz,
+    )
+
+
+def make_user(email=None, **kw) -> User:
+    email = email or f"person{next(_seq)}@example.org"
+    return User.objects.create_user(email=email, password="correct horse battery", **kw)
+
+
+@pytest.fixture
+def spec_types(db):
+    """A handful of Meeting Guide codes, enough for type filters and labels."""
+    rows = [
+        ("O", "Open", "other"),
+        ("C", "Closed", "other"),
+        ("W", "Women", "audience"),
+        ("M", "Men", "audience"),
+        ("S", "Spanish", "language"),
+        ("X", "Wheelchair Access", "accessibility"),
+        ("ASL", "American Sign Language", "accessibility"),
+        ("D", "Discussion", "format"),
+        ("SP", "Speaker", "format"),
+        ("ST", "Step Study", "format"),
+        ("Y", "Young People", "audience"),
+        ("LGBTQ", "LGBTQ", "audience"),
+        ("BE", "Newcomer", "format"),
+        ("TC", "Location Temporarily Closed", "other"),
+    ]
+    return {
+        code: MeetingType.objects.create(code=code, name=name, category=cat)
+        for code, name, cat in rows
+    }
