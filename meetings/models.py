@@ -1,16 +1,25 @@
 """Meetings and their types: the weekly gatherings people search for."""
 
 import datetime as dt
+import math
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, ExpressionWrapper, F, Q, Value, When
+from django.db.models.functions import ExtractHour, ExtractMinute
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Fellowship, Group, Location
-from recoverymap.lib.geo import validate_timezone
+from recoverymap.lib.geo import (
+    EARTH_RADIUS_MILES,
+    Point,
+    bounding_box,
+    unit_vector,
+    validate_timezone,
+)
 
 
 class MeetingType(models.Model):
@@ -68,11 +77,155 @@ class MeetingType(models.Model):
 
 
 class MeetingQuerySet(models.QuerySet):
+    """The queries of search; views and filters compose these, never raw ``Q()``s."""
+
     def public(self):
         """Meetings a visitor may see: not retired, and their group approved."""
         return self.exclude(status=Meeting.Status.INACTIVE).filter(
             group__status=Group.Status.ACTIVE
         )
+
+    def near(self, point: Point, miles: float):
+        """Meetings whose location lies within ``miles`` of ``point``, nearest first.
+
+        A bounding box on the indexed latitude/longitude narrows the rows, then the exact
+        great-circle test: the dot product of unit vectors is the cosine of the angle
+        between two points, so ``dot >= cos(miles / R)`` is a plain-arithmetic radius
+        test, identical on SQLite and PostgreSQL. ``closeness`` (the cosine) is annotated;
+        ``Meeting.distance_miles`` turns it into miles for the rows shown.
+        """
+        min_lat, max_lat, min_lng, max_lng = bounding_box(point.latitude, point.longitude, miles)
+        x, y, z = unit_vector(point.latitude, point.longitude)
+        closeness = (
+            F("location__geo_x") * Value(x)
+            + F("location__geo_y") * Value(y)
+            + F("location__geo_z") * Value(z)
+        )
+        lat_box = Q(location__latitude__gte=min_lat, location__latitude__lte=max_lat)
+        if min_lng < -180 or max_lng > 180:
+            # The box crosses the antimeridian: its longitudes wrap round.
+            lng_box = Q(location__longitude__gte=wrap_longitude(min_lng)) | Q(
+                location__longitude__lte=wrap_longitude(max_lng)
+            )
+        else:
+            lng_box = Q(location__longitude__gte=min_lng, location__longitude__lte=max_lng)
+        return (
+            self.filter(lat_box & lng_box)
+            .alias(_closeness=ExpressionWrapper(closeness, output_field=models.FloatField()))
+            .filter(_closeness__gte=math.cos(miles / EARTH_RADIUS_MILES))
+            .annotate(closeness=F("_closeness"))
+            .order_by("-closeness", "day", "start_time", "id")
+        )
+
+    def of_fellowships(self, slugs):
+        return self.filter(group__fellowship__slug__in=list(slugs))
+
+    def with_philosophies(self, values):
+        return self.filter(group__fellowship__philosophy__in=list(values))
+
+    def for_audiences(self, values):
+        return self.filter(group__fellowship__audience__in=list(values))
+
+    def with_focus(self, values):
+        return self.filter(group__fellowship__focus__in=list(values))
+
+    def on_days(self, days):
+        return self.filter(day__in=list(days))
+
+    def in_time_windows(self, windows):
+        """Start times in any of the named windows (``morning``, ``night``...), local time."""
+        condition = Q()
+        for name in windows:
+            start, end = TIME_WINDOWS[name]
+            if start < end:
+                condition |= Q(start_time__gte=start, start_time__lt=end)
+            else:  # the window passes midnight
+                condition |= Q(start_time__gte=start) | Q(start_time__lt=end)
+        return self.filter(condition)
+
+    def with_attendance(self, values):
+        """In person and online each include hybrid meetings, as the Meeting Guide apps do."""
+        wanted = set(values)
+        if wanted & {"in_person", "online"}:
+            wanted.add("hybrid")
+        return self.filter(attendance__in=sorted(wanted))
+
+    def with_access(self, values):
+        return self.filter(access__in=list(values))
+
+    def with_all_types(self, codes):
+        """Meetings carrying every one of the codes (spec codes or the fellowship's own)."""
+        qs = self
+        for code in codes:
+            qs = qs.filter(types__code=code)
+        return qs
+
+    def in_languages(self, codes):
+        return self.filter(types__code__in=list(codes), types__category="language").distinct()
+
+    def matching(self, words: str):
+        """Every word appears in the meeting's, group's or location's name."""
+        qs = self
+        for word in words.split()[:8]:
+            qs = qs.filter(
+                Q(name__icontains=word)
+                | Q(group__name__icontains=word)
+                | Q(location__name__icontains=word)
+            )
+        return qs
+
+    def confirmed_since(self, when):
+        return self.filter(last_confirmed__gte=when)
+
+    def with_minutes_until(self, now, timezones):
+        """Annotate ``minutes_until``: minutes from ``now`` to the next start, in each
+        meeting's own time zone. Meetings that began under an hour ago count as
+        happening now and sort first, with a negative value.
+
+        ``timezones`` lists the zones to consider (``Meeting.objects.timezones()``).
+        """
+        whens = []
+        for name in timezones:
+            local = now.astimezone(ZoneInfo(name))
+            now_minute = _week_minute(local)
+            whens.append(When(timezone=name, then=Value(now_minute)))
+        now_minute = Case(
+            *whens, default=Value(_week_minute(now)), output_field=models.IntegerField()
+        )
+        start = F("day") * 1440 + ExtractHour("start_time") * 60 + ExtractMinute("start_time")
+        shifted = start - now_minute + (MINUTES_PER_WEEK + HAPPENING_NOW_MINUTES)
+        until = shifted % Value(MINUTES_PER_WEEK) - Value(HAPPENING_NOW_MINUTES)
+        return self.annotate(
+            minutes_until=ExpressionWrapper(until, output_field=models.IntegerField())
+        )
+
+    def soonest(self, now, timezones):
+        return self.with_minutes_until(now, timezones).order_by("minutes_until", "name", "id")
+
+    def timezones(self) -> list[str]:
+        return sorted(set(self.order_by().values_list("timezone", flat=True).distinct()))
+
+
+MINUTES_PER_WEEK = 7 * 1440
+HAPPENING_NOW_MINUTES = 60
+
+# Search's time-of-day windows, in the meeting's local time: (from, before).
+TIME_WINDOWS = {
+    "morning": (dt.time(4), dt.time(12)),
+    "afternoon": (dt.time(12), dt.time(17)),
+    "evening": (dt.time(17), dt.time(21)),
+    "night": (dt.time(21), dt.time(4)),
+}
+
+
+def _week_minute(moment: dt.datetime) -> int:
+    """Minutes since Sunday 00:00 (Python's weekday() counts from Monday)."""
+    day = (moment.weekday() + 1) % 7
+    return day * 1440 + moment.hour * 60 + moment.minute
+
+
+def wrap_longitude(lng: float) -> float:
+    return (lng + 180) % 360 - 180
 
 
 class Meeting(models.Model):
@@ -233,6 +386,14 @@ class Meeting(models.Model):
     @property
     def display_name(self) -> str:
         return self.name or (self.group.name if self.group_id else "")
+
+    @property
+    def distance_miles(self) -> float | None:
+        """Great-circle miles from the search's point, when the query was ``near()``."""
+        closeness = getattr(self, "closeness", None)
+        if closeness is None:
+            return None
+        return EARTH_RADIUS_MILES * math.acos(max(-1.0, min(1.0, closeness)))
 
     @property
     def is_online(self) -> bool:
