@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, ExpressionWrapper, F, Q, Value, When
-from django.db.models.functions import ExtractHour, ExtractMinute
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Fellowship, Group, Location
+from recoverymap.lib.db import MinuteOfDay
 from recoverymap.lib.geo import (
     EARTH_RADIUS_MILES,
     Point,
@@ -192,12 +192,33 @@ class MeetingQuerySet(models.QuerySet):
         now_minute = Case(
             *whens, default=Value(_week_minute(now)), output_field=models.IntegerField()
         )
-        start = F("day") * 1440 + ExtractHour("start_time") * 60 + ExtractMinute("start_time")
+        start = F("day") * 1440 + MinuteOfDay("start_time")
         shifted = start - now_minute + (MINUTES_PER_WEEK + HAPPENING_NOW_MINUTES)
         until = shifted % Value(MINUTES_PER_WEEK) - Value(HAPPENING_NOW_MINUTES)
         return self.annotate(
             minutes_until=ExpressionWrapper(until, output_field=models.IntegerField())
         )
+
+    def starting_within(self, now, hours: int, timezones):
+        """Meetings starting in the next ``hours`` (or begun under an hour ago), each in
+        its own zone. Index-friendly: a few (day, start time) ranges per zone."""
+        windows: dict[tuple, list[str]] = {}
+        for name in timezones:
+            local = now.astimezone(ZoneInfo(name)).replace(second=0, microsecond=0)
+            start = local - dt.timedelta(minutes=HAPPENING_NOW_MINUTES)
+            end = local + dt.timedelta(hours=hours)
+            windows.setdefault(_day_ranges(start, end), []).append(name)
+        condition = Q(pk__in=[])
+        for ranges, names in windows.items():
+            in_ranges = Q(pk__in=[])
+            for day, after, before in ranges:
+                span = Q(day=day, start_time__gte=after)
+                if before is not None:
+                    span &= Q(start_time__lt=before)
+                in_ranges |= span
+            condition |= Q(timezone__in=names) & in_ranges
+        # A zone not yet in the (cached) list is kept rather than silently lost.
+        return self.filter(condition | ~Q(timezone__in=list(timezones)))
 
     def soonest(self, now, timezones):
         return self.with_minutes_until(now, timezones).order_by("minutes_until", "name", "id")
@@ -222,6 +243,22 @@ def _week_minute(moment: dt.datetime) -> int:
     """Minutes since Sunday 00:00 (Python's weekday() counts from Monday)."""
     day = (moment.weekday() + 1) % 7
     return day * 1440 + moment.hour * 60 + moment.minute
+
+
+def _day_ranges(start: dt.datetime, end: dt.datetime) -> tuple:
+    """(day, from, before) spans covering local times from ``start`` to ``end``;
+    ``before`` is None for "until midnight". At most eight spans for a week."""
+    spans = []
+    cursor = start
+    while cursor < end and len(spans) < 8:
+        day = (cursor.weekday() + 1) % 7
+        midnight = (cursor + dt.timedelta(days=1)).replace(hour=0, minute=0)
+        if end < midnight:
+            spans.append((day, cursor.time(), end.time()))
+            break
+        spans.append((day, cursor.time(), None))
+        cursor = midnight
+    return tuple(spans)
 
 
 def wrap_longitude(lng: float) -> float:

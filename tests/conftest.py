@@ -12,6 +12,16 @@ from meetings.models import Meeting, MeetingType
 _seq = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache, as a fresh deploy would."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def make_fellowship(**kw) -> Fellowship:
     n = next(_seq)
     defaults = {

@@ -1,0 +1,276 @@
+"""The meeting search: every filter a person can set on /meetings/, as one FilterSet.
+
+A place (``near``) is resolved by the form; the FilterSet applies the plain filters,
+then the radius (widened step by step when too few in-person meetings are near) and
+the order. Bad values become form errors shown beside the search, never a 500.
+"""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import django_filters
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from directory.models import Fellowship
+from meetings.models import TIME_WINDOWS, Meeting, MeetingType
+from meetings.places import resolve_place
+from recoverymap.lib.geo import is_timezone
+
+RADIUS_CHOICES = [(r, _("%(miles)s miles") % {"miles": r}) for r in (1, 2, 5, 10, 25, 50, 100)]
+RADII = [r for r, _label in RADIUS_CHOICES]
+DEFAULT_RADIUS = 10
+MAX_RADIUS = RADII[-1]
+# Widen the circle until at least this many in-person meetings are inside.
+ENOUGH_NEARBY = 5
+
+DAY_CHOICES = [("today", _("Today"))] + [(str(v), label) for v, label in Meeting.Day.choices]
+TIME_CHOICES = [
+    ("morning", _("Morning (4am–noon)")),
+    ("afternoon", _("Afternoon (noon–5pm)")),
+    ("evening", _("Evening (5pm–9pm)")),
+    ("night", _("Night (9pm–4am)")),
+]
+assert {key for key, _label in TIME_CHOICES} == set(TIME_WINDOWS)
+SORT_CHOICES = [("distance", _("Nearest first")), ("soonest", _("Soonest first"))]
+RECENTLY_CONFIRMED = dt.timedelta(days=365)
+
+
+class SearchForm(forms.Form):
+    """Resolves ``near`` to a point and quietly drops a time zone it does not know."""
+
+    def clean_near(self):
+        text = (self.cleaned_data.get("near") or "").strip()
+        self.point = None
+        if not text:
+            return ""
+        self.point = resolve_place(text)
+        if self.point is None:
+            shown = text if len(text) <= 60 else text[:57] + "…"
+            raise forms.ValidationError(
+                _("We couldn't find “%(place)s”. Try a 5-digit ZIP code or “City, ST”."),
+                params={"place": shown},
+                code="unknown_place",
+            )
+        return text
+
+    def clean_tz(self):
+        value = (self.cleaned_data.get("tz") or "").strip()
+        return value if is_timezone(value) else ""
+
+
+class MeetingFilter(django_filters.FilterSet):
+    near = django_filters.CharFilter(
+        label=_("ZIP code or town"), method="_leave", max_length=200, strip=True
+    )
+    radius = django_filters.TypedChoiceFilter(
+        label=_("Within"), choices=RADIUS_CHOICES, coerce=int, empty_value=None, method="_leave"
+    )
+    fellowship = django_filters.ModelMultipleChoiceFilter(
+        label=_("Fellowship"),
+        queryset=Fellowship.objects.all(),
+        to_field_name="slug",
+        method="filter_fellowship",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    approach = django_filters.MultipleChoiceFilter(
+        label=_("Approach"),
+        choices=Fellowship.Philosophy.choices,
+        method="filter_approach",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    audience = django_filters.MultipleChoiceFilter(
+        label=_("For"),
+        choices=Fellowship.Audience.choices,
+        method="filter_audience",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    focus = django_filters.MultipleChoiceFilter(
+        label=_("Focus"),
+        choices=Fellowship.Focus.choices,
+        method="filter_focus",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    day = django_filters.MultipleChoiceFilter(
+        label=_("Day"),
+        choices=DAY_CHOICES,
+        method="filter_day",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    time = django_filters.MultipleChoiceFilter(
+        label=_("Time of day"),
+        choices=TIME_CHOICES,
+        method="filter_time",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    attendance = django_filters.MultipleChoiceFilter(
+        label=_("How"),
+        choices=Meeting.Attendance.choices,
+        method="filter_attendance",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    access = django_filters.MultipleChoiceFilter(
+        label=_("Open or closed"),
+        choices=Meeting.Access.choices,
+        method="filter_access",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    type = django_filters.ModelMultipleChoiceFilter(
+        label=_("Type"),
+        queryset=MeetingType.objects.exclude(code__in=["O", "C", "TC"]),
+        to_field_name="code",
+        method="filter_type",
+    )
+    language = django_filters.ModelMultipleChoiceFilter(
+        label=_("Language"),
+        queryset=MeetingType.objects.filter(category=MeetingType.Category.LANGUAGE),
+        to_field_name="code",
+        method="filter_language",
+    )
+    q = django_filters.CharFilter(
+        label=_("Meeting, group or place name"), method="filter_words", max_length=100
+    )
+    confirmed = django_filters.ChoiceFilter(
+        label=_("Confirmed"),
+        choices=[("recent", _("Confirmed in the last 12 months"))],
+        method="filter_confirmed",
+    )
+    sort = django_filters.ChoiceFilter(label=_("Sort"), choices=SORT_CHOICES, method="_leave")
+    tz = django_filters.CharFilter(method="_leave", max_length=64)
+
+    class Meta:
+        model = Meeting
+        fields = []
+        form = SearchForm
+
+    def __init__(self, data=None, *args, now=None, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.now = now or timezone.now()
+        self.radius_used = None
+        self.radius_asked = None
+
+    # -- what the form resolved ---------------------------------------------------------
+
+    @property
+    def point(self):
+        return getattr(self.form, "point", None) if self.is_bound else None
+
+    @property
+    def visitor_zone(self) -> str:
+        """The zone "today" and online times are told in: the place's, the visitor's
+        (``tz``, filled in by JavaScript), else the site's."""
+        if self.point is not None and self.point.timezone:
+            return self.point.timezone
+        tz = self.form.cleaned_data.get("tz") if self.is_bound and self.form.is_valid() else ""
+        return tz or settings.TIME_ZONE
+
+    @property
+    def ordering(self) -> str:
+        chosen = self.form.cleaned_data.get("sort") if self.form.is_valid() else ""
+        if chosen == "distance" and self.point is None:
+            return "soonest"
+        return chosen or ("distance" if self.point is not None else "soonest")
+
+    # -- filters --------------------------------------------------------------------------
+
+    def _leave(self, queryset, name, value):
+        return queryset  # applied in filter_queryset, after the others
+
+    def filter_fellowship(self, queryset, name, value):
+        return queryset.of_fellowships(f.slug for f in value) if value else queryset
+
+    def filter_approach(self, queryset, name, value):
+        return queryset.with_philosophies(value)
+
+    def filter_audience(self, queryset, name, value):
+        return queryset.for_audiences(value)
+
+    def filter_focus(self, queryset, name, value):
+        return queryset.with_focus(value)
+
+    def filter_day(self, queryset, name, value):
+        today = (self.now.astimezone(ZoneInfo(self.visitor_zone)).weekday() + 1) % 7
+        return queryset.on_days({today if v == "today" else int(v) for v in value})
+
+    def filter_time(self, queryset, name, value):
+        return queryset.in_time_windows(value)
+
+    def filter_attendance(self, queryset, name, value):
+        return queryset.with_attendance(value)
+
+    def filter_access(self, queryset, name, value):
+        return queryset.with_access(value)
+
+    def filter_type(self, queryset, name, value):
+        return queryset.with_all_types({t.code for t in value}) if value else queryset
+
+    def filter_language(self, queryset, name, value):
+        return queryset.in_languages({t.code for t in value}) if value else queryset
+
+    def filter_words(self, queryset, name, value):
+        return queryset.matching(value)
+
+    def filter_confirmed(self, queryset, name, value):
+        return queryset.confirmed_since(self.now - RECENTLY_CONFIRMED) if value else queryset
+
+    # -- place, radius and order ------------------------------------------------------
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        point = self.point
+        if point is None:
+            # No place: online meetings, soonest first, starting within the next day.
+            queryset = queryset.with_attendance(["online"]).starting_within(
+                self.now, 24, self.timezones
+            )
+            return queryset.soonest(self.now, self.timezones)
+        asked = self.form.cleaned_data.get("radius") or DEFAULT_RADIUS
+        self.radius_asked = asked
+        for radius in [r for r in RADII if r >= asked] or [asked]:
+            nearby = queryset.near(point, radius)
+            in_person = nearby.with_attendance(["in_person"]).count()
+            if in_person >= ENOUGH_NEARBY or radius >= MAX_RADIUS:
+                break
+        self.radius_used = radius
+        if self.ordering == "soonest":
+            return nearby.soonest(self.now, self.timezones)
+        return nearby
+
+    @property
+    def widened(self) -> bool:
+        return self.radius_used is not None and self.radius_used != self.radius_asked
+
+    @property
+    def timezones(self) -> list[str]:
+        return meeting_timezones()
+
+    def online_soon(self, limit=5):
+        """The "Online meetings starting soon" section that follows a nearby list."""
+        if self.point is None or not self.form.is_valid():
+            return Meeting.objects.none()
+        attendance = set(self.form.cleaned_data.get("attendance") or [])
+        if attendance and attendance <= {"in_person"}:
+            return Meeting.objects.none()
+        base = self.queryset
+        for name, value in self.form.cleaned_data.items():
+            if name in {"attendance", "near", "radius", "sort", "tz"} or value in (None, "", []):
+                continue
+            base = self.filters[name].filter(base, value)
+        return (
+            base.filter(attendance=Meeting.Attendance.ONLINE)
+            .starting_within(self.now, 6, self.timezones)
+            .soonest(self.now, self.timezones)[:limit]
+        )
+
+
+def meeting_timezones() -> list[str]:
+    """Every zone a visible meeting is in; cached, because it reads the whole table."""
+    from django.core.cache import cache
+
+    zones = cache.get("meetings:timezones")
+    if zones is None:
+        zones = Meeting.objects.public().timezones()
+        cache.set("meetings:timezones", zones, 300)
+    return zones

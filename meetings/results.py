@@ -1,0 +1,139 @@
+"""What the results page shows for each meeting, and the chips of active filters."""
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from meetings.models import Meeting, MeetingType
+from meetings.schedule import Occurrence, current_or_next_occurrence
+
+# Types worth a word on a results card; the rest are on the meeting page.
+KEY_TYPE_CATEGORIES = {
+    MeetingType.Category.AUDIENCE,
+    MeetingType.Category.LANGUAGE,
+    MeetingType.Category.ACCESSIBILITY,
+    MeetingType.Category.FORMAT,
+}
+MAX_KEY_TYPES = 4
+
+
+@dataclass
+class ResultRow:
+    meeting: Meeting
+    occurrence: Occurrence
+    happening_now: bool
+    day_word: str
+    distance: float | None
+    key_types: list[str]
+
+
+def result_row(meeting: Meeting, now, *, zone: str | None = None) -> ResultRow:
+    occurrence = current_or_next_occurrence(meeting, now)
+    happening_now = occurrence.is_happening(now)
+    occurrence = occurrence.told_in(zone)
+    # Prefetched: sorting in Python keeps it one query for the whole page.
+    types = sorted(
+        (t for t in meeting.types.all() if t.category in KEY_TYPE_CATEGORIES),
+        key=lambda t: (t.category != MeetingType.Category.AUDIENCE, t.name),
+    )
+    return ResultRow(
+        meeting=meeting,
+        occurrence=occurrence,
+        happening_now=happening_now,
+        day_word=occurrence.day_word(now),
+        distance=meeting.distance_miles,
+        key_types=[t.name for t in types[:MAX_KEY_TYPES]],
+    )
+
+
+def map_points(rows: list[ResultRow]) -> list[dict]:
+    """The page's meetings that have a place, for the map (JSON, read by map.js)."""
+    points = []
+    for row in rows:
+        location = row.meeting.location
+        if location is None or not location.has_point:
+            continue
+        points.append(
+            {
+                "lat": round(location.latitude, 5),
+                "lng": round(location.longitude, 5),
+                "name": row.meeting.display_name,
+                "when": f"{row.day_word} {row.occurrence.time_range}",
+                "url": row.meeting.get_absolute_url(),
+            }
+        )
+    return points
+
+
+def query_without(query, name: str, value: str | None = None) -> str:
+    """The query string less one parameter (or one of its values)."""
+    pairs = [
+        (key, item)
+        for key in query
+        for item in query.getlist(key)
+        if not (key == name and (value is None or item == value))
+    ]
+    return urlencode(pairs)
+
+
+@dataclass
+class Chip:
+    label: str
+    remove_query: str
+
+
+_CHIP_FIELDS = [
+    "near", "radius", "fellowship", "approach", "audience", "focus", "day", "time",
+    "attendance", "access", "type", "language", "q", "confirmed",
+]  # fmt: skip
+
+
+def active_chips(filterset, query) -> list[Chip]:
+    """One removable chip per value of every filter that is set and valid."""
+    form = filterset.form
+    if not form.is_valid():
+        return []
+    chips = []
+    for name in _CHIP_FIELDS:
+        field = form.fields[name]
+        for raw in query.getlist(name):
+            if raw == "":
+                continue
+            label = _choice_label(field, raw, filterset.point if name == "near" else None)
+            chips.append(Chip(f"{field.label}: {label}", query_without(query, name, raw)))
+    return chips
+
+
+def _choice_label(field, raw: str, point) -> str:
+    if point is not None:
+        return point.label
+    queryset = getattr(field, "queryset", None)
+    if queryset is not None:
+        found = queryset.filter(**{field.to_field_name: raw}).first()
+        return str(found) if found else raw
+    for value, label in getattr(field, "choices", []):
+        if str(value) == raw:
+            return str(label)
+    return raw
+
+
+# The types offered as checkboxes; any other code still works in the URL.
+COMMON_TYPES = ["BE", "SP", "D", "ST", "B", "MED", "W", "M", "Y", "LGBTQ", "X", "ASL", "POA", "DD"]
+
+
+def type_choices(query) -> dict:
+    """Checkbox types and language options for the search form, with what is chosen."""
+    selected_types = query.getlist("type")
+    selected_languages = query.getlist("language")
+    spec = MeetingType.objects.filter(fellowship=None)
+    by_code = {t.code: t.name for t in spec.filter(code__in=COMMON_TYPES + selected_types[:20])}
+    codes = COMMON_TYPES + [c for c in selected_types if c not in COMMON_TYPES]
+    languages = sorted(
+        spec.filter(category=MeetingType.Category.LANGUAGE).values_list("code", "name"),
+        key=lambda pair: (pair[0] not in {"EN", "S"}, pair[1]),
+    )
+    return {
+        "common_types": [(code, by_code[code]) for code in codes if code in by_code],
+        "selected_types": selected_types,
+        "languages": languages,
+        "selected_languages": selected_languages,
+    }

@@ -1,0 +1,91 @@
+"""When a weekly meeting happens: its occurrences as dates, told in words a person reads
+at a glance. Search results, the meeting page and calendar files all use these."""
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from meetings.models import default_end_time
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One week's meeting, as aware datetimes in the meeting's own time zone."""
+
+    start: dt.datetime
+    end: dt.datetime
+
+    def is_happening(self, now: dt.datetime) -> bool:
+        return self.start <= now < self.end
+
+    def told_in(self, zone: str | None) -> "Occurrence":
+        """The same occurrence on another zone's clock (a visitor's)."""
+        if not zone:
+            return self
+        tz = ZoneInfo(zone)
+        return Occurrence(self.start.astimezone(tz), self.end.astimezone(tz))
+
+    def relative_day(self, now: dt.datetime) -> str:
+        """ "Today" or "Tomorrow" on this occurrence's clock, else empty."""
+        today = now.astimezone(self.start.tzinfo).date()
+        if self.start.date() == today:
+            return _("Today")
+        if self.start.date() == today + dt.timedelta(days=1):
+            return _("Tomorrow")
+        return ""
+
+    def day_word(self, now: dt.datetime) -> str:
+        """ "Today", "Tomorrow", or the weekday's name."""
+        return self.relative_day(now) or formats.date_format(self.start, "l")
+
+    @property
+    def time_range(self) -> str:
+        return f"{clock(self.start)}–{clock(self.end)}"
+
+    @property
+    def zone_abbreviation(self) -> str:
+        return self.start.tzname() or ""
+
+
+def clock(moment: dt.datetime | dt.time) -> str:
+    return formats.time_format(moment, "g:i A")
+
+
+def spec_day(moment: dt.datetime | dt.date) -> int:
+    """Sunday = 0, as the Meeting Guide spec counts (Python's weekday() starts Monday)."""
+    return (moment.weekday() + 1) % 7
+
+
+def occurrence_on(meeting, date: dt.date) -> Occurrence:
+    """The meeting starting on ``date`` (local); an end at or before the start is the next
+    day's, for meetings that pass midnight."""
+    zone = ZoneInfo(meeting.timezone)
+    end_time = meeting.end_time or default_end_time(meeting.start_time)
+    start = dt.datetime.combine(date, meeting.start_time, tzinfo=zone)
+    end = dt.datetime.combine(date, end_time, tzinfo=zone)
+    if end <= start:
+        end = dt.datetime.combine(date + dt.timedelta(days=1), end_time, tzinfo=zone)
+    return Occurrence(start, end)
+
+
+def first_occurrence(meeting, now: dt.datetime) -> Occurrence:
+    """The occurrence on the meeting's weekday on or after today in its own zone, even if
+    today's has already ended: a calendar's recurrence starts there."""
+    today = now.astimezone(ZoneInfo(meeting.timezone)).date()
+    return occurrence_on(meeting, today + dt.timedelta(days=(meeting.day - spec_day(today)) % 7))
+
+
+def current_or_next_occurrence(meeting, now: dt.datetime) -> Occurrence:
+    """The occurrence in progress at ``now``, or else the next one to start."""
+    first = first_occurrence(meeting, now)
+    week = dt.timedelta(days=7)
+    # Last week's may still be running when it passes midnight (Sunday 23:00-01:00 seen
+    # on Monday at 00:30); this week's may be over already.
+    for date in (first.start.date() - week, first.start.date(), first.start.date() + week):
+        occurrence = occurrence_on(meeting, date)
+        if occurrence.end > now:
+            return occurrence
+    raise AssertionError("a weekly meeting always has a next occurrence")  # pragma: no cover
