@@ -141,4 +141,4 @@ def test_the_home_page_has_quick_links_and_a_guide_to_choosing(client):
 def test_use_my_location_is_hidden_until_javascript_reveals_it(client):
     page = _get(client, reverse("directory:home"))
     assert re.search(r"<button[^>]*\bhidden\b[^>]*data-locate", page)
-    assert "js/locate.js" in page
+    assert "js/site.js" in page

@@ -270,4 +270,4 @@ def test_javascript_may_offer_the_visitors_time_zone_but_the_page_works_without(
     assert re.search(
         r'<form class="tz-form" method="get" hidden data-meeting-tz="America/Chicago"', page
     )
-    assert "js/locate.js" in page
+    assert "js/site.js" in page
