@@ -3,11 +3,13 @@ and the gazetteer of postal codes that turns "55404" into a point on the map."""
 
 import re
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Avg, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from recoverymap.lib.geo import Point, unit_vector, validate_timezone
 
@@ -88,6 +90,14 @@ class GroupQuerySet(models.QuerySet):
         """Groups a visitor may see: approved and not retired."""
         return self.filter(status=Group.Status.ACTIVE)
 
+    def for_organizer(self, user):
+        """The groups a person may edit: all for staff, their own for an organizer."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(organizers=user)
+
 
 class Group(models.Model):
     """A group that holds one or more meetings, e.g. "Sunrise Serenity Group" of AA."""
@@ -118,8 +128,23 @@ class Group(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
     )
+    organizers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="organized_groups",
+        verbose_name=_("organizers"),
+        help_text=_("People who keep this group's listings current."),
+    )
+    reminded_at = models.DateTimeField(
+        _("last reminder"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When organizers were last asked to confirm the listing."),
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["reminded_at"])
 
     objects = GroupQuerySet.as_manager()
 
@@ -149,6 +174,10 @@ class Location(models.Model):
     country = models.CharField(
         _("country"), max_length=2, default="US", help_text=_("Two-letter code, e.g. US.")
     )
+    region = models.CharField(
+        _("region"), max_length=100, blank=True, help_text=_("Neighbourhood or district.")
+    )
+    sub_region = models.CharField(_("sub-region"), max_length=100, blank=True)
     latitude = models.FloatField(
         _("latitude"),
         null=True,
@@ -180,6 +209,11 @@ class Location(models.Model):
         blank=True,
         help_text=_("Steps, ramps, lifts, accessible bathrooms, hearing loops."),
     )
+    needs_geocoding = models.BooleanField(
+        _("needs geocoding"),
+        default=False,
+        help_text=_("Set when the address could not be placed on the map yet; retried later."),
+    )
     # The point as a unit vector, kept in step with latitude/longitude by save() and by
     # unit_vector() in bulk writes: the radius search orders by great-circle distance
     # with plain arithmetic (a dot product), the same SQL on SQLite and PostgreSQL.
@@ -188,6 +222,7 @@ class Location(models.Model):
     geo_z = models.FloatField(null=True, editable=False)
     created = models.DateTimeField(_("created"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["geo_x", "geo_y", "geo_z"])
 
     class Meta:
         ordering = ["name", "address", "id"]
@@ -312,3 +347,59 @@ class Place(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.city}, {self.state}"
+
+
+class OrganizerRequest(models.Model):
+    """A person asking to manage a group; staff approve or decline it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="organizer_requests",
+        verbose_name=_("person"),
+    )
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="organizer_requests", verbose_name=_("group")
+    )
+    message = models.TextField(
+        _("message"), blank=True, help_text=_("How the person serves this group.")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created = models.DateTimeField(_("requested"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+
+    class Meta:
+        ordering = ["-created", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "group"],
+                condition=Q(status="pending"),
+                name="organizerrequest_one_pending_per_group",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "declined"]),
+                name="organizerrequest_status_valid",
+            ),
+        ]
+        indexes = [
+            # The steward's queue: pending requests, oldest first.
+            models.Index(fields=["status", "created"], name="orgrequest_status_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.group}"

@@ -4,12 +4,14 @@ import datetime as dt
 import math
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, ExpressionWrapper, F, Q, Value, When
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from directory.models import Fellowship, Group, Location
 from recoverymap.lib.db import MinuteOfDay
@@ -373,6 +375,21 @@ class Meeting(models.Model):
         blank=True,
         help_text=_("When an organizer last said the listing is still right."),
     )
+    source = models.CharField(
+        _("imported from"),
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text=_("The feed an import took this meeting from; empty when entered here."),
+    )
+    source_key = models.CharField(
+        _("key in the source"),
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text=_("The meeting's slug or id in that feed: re-imports update by it."),
+    )
+    history = HistoricalRecords(m2m_fields=[types], excluded_fields=["last_confirmed"])
 
     objects = MeetingQuerySet.as_manager()
 
@@ -411,6 +428,11 @@ class Meeting(models.Model):
                 name="meeting_join_url_http",
             ),
             models.CheckConstraint(condition=~Q(slug=""), name="meeting_slug_not_empty"),
+            models.UniqueConstraint(
+                fields=["source", "source_key"],
+                condition=~Q(source=""),
+                name="meeting_source_key_unique",
+            ),
             models.CheckConstraint(condition=~Q(timezone=""), name="meeting_timezone_not_empty"),
         ]
 
@@ -498,3 +520,81 @@ def unique_meeting_slug(name: str, day: int, *, exclude_pk=None) -> str:
         slug = f"{base}-{n}"
         n += 1
     return slug
+
+
+class ProblemReportQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=ProblemReport.Status.OPEN)
+
+    def for_organizer(self, user):
+        """Reports a person may see: all for staff, their groups' for an organizer."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(meeting__group__organizers=user)
+
+
+class ProblemReport(models.Model):
+    """Something a visitor says is wrong with a listing."""
+
+    class Category(models.TextChoices):
+        GONE = "gone", _("This meeting no longer meets here")
+        WRONG_TIME = "time", _("Wrong day or time")
+        WRONG_ADDRESS = "address", _("Wrong address")
+        JOIN_BROKEN = "join", _("The join link or phone number does not work")
+        OTHER = "other", _("Something else")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="reports", verbose_name=_("meeting")
+    )
+    category = models.CharField(_("what is wrong"), max_length=10, choices=Category.choices)
+    message = models.TextField(_("details"), blank=True, max_length=2000)
+    email = models.EmailField(
+        _("reply email"), blank=True, help_text=_("Optional; seen only by staff and organizers.")
+    )
+    # A keyed hash of the reporter's address: tells independent reports apart and
+    # rate-limits, without storing the address itself.
+    client_key = models.CharField(max_length=64, editable=False, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    created = models.DateTimeField(_("reported"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+
+    objects = ProblemReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__in=["gone", "time", "address", "join", "other"]),
+                name="problemreport_category_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "resolved", "dismissed"]),
+                name="problemreport_status_valid",
+            ),
+        ]
+        indexes = [
+            # "Reported as not meeting": open reports of one meeting by category.
+            models.Index(fields=["meeting", "status", "category"], name="report_meeting_open_idx"),
+            # The rate limit: recent reports from one client.
+            models.Index(fields=["client_key", "created"], name="report_client_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_category_display()}: {self.meeting}"
