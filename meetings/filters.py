@@ -61,6 +61,17 @@ class SearchForm(forms.Form):
         return value if is_timezone(value) else ""
 
 
+class OptionalChoicesField(django_filters.fields.ModelMultipleChoiceField):
+    """Ignores the empty value that a select's "Any …" option sends (``language=``)."""
+
+    def clean(self, value):
+        return super().clean([item for item in value or [] if item != ""])
+
+
+class OptionalChoicesFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = OptionalChoicesField
+
+
 class MeetingFilter(django_filters.FilterSet):
     near = django_filters.CharFilter(
         label=_("ZIP code or town"), method="_leave", max_length=200, strip=True
@@ -68,7 +79,7 @@ class MeetingFilter(django_filters.FilterSet):
     radius = django_filters.TypedChoiceFilter(
         label=_("Within"), choices=RADIUS_CHOICES, coerce=int, empty_value=None, method="_leave"
     )
-    fellowship = django_filters.ModelMultipleChoiceFilter(
+    fellowship = OptionalChoicesFilter(
         label=_("Fellowship"),
         queryset=Fellowship.objects.all(),
         to_field_name="slug",
@@ -117,13 +128,13 @@ class MeetingFilter(django_filters.FilterSet):
         method="filter_access",
         widget=forms.CheckboxSelectMultiple,
     )
-    type = django_filters.ModelMultipleChoiceFilter(
+    type = OptionalChoicesFilter(
         label=_("Type"),
         queryset=MeetingType.objects.exclude(code__in=["O", "C", "TC"]),
         to_field_name="code",
         method="filter_type",
     )
-    language = django_filters.ModelMultipleChoiceFilter(
+    language = OptionalChoicesFilter(
         label=_("Language"),
         queryset=MeetingType.objects.filter(category=MeetingType.Category.LANGUAGE),
         to_field_name="code",

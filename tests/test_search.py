@@ -351,3 +351,10 @@ def test_the_results_page_has_a_print_stylesheet_and_no_required_script(client, 
     _meeting_near()
     html = search(client, near="55404").content.decode()
     assert re.search(r'href="[^"]*print\.css"[^>]*media="print"', html)
+
+
+def test_the_any_language_option_is_no_filter(client, places, now, spec_types):
+    make_meeting(name="Downtown", location=at(*DOWNTOWN))
+    response = search(client, near="55404", language="")
+    assert response.context["filter"].form.errors == {}
+    assert names(response) == ["Downtown"]
