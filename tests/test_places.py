@@ -61,5 +61,8 @@ def test_load_places_loads_the_whole_us_gazetteer_with_valid_time_zones():
     assert not Place.objects.filter(timezone="").exists()
     assert Place.objects.resolve("10001").timezone == "America/New_York"
     assert Place.objects.resolve("Minneapolis, MN") is not None
+    assert not Place.objects.filter(latitude=0, longitude=0).exists()
+    los_angeles = Place.objects.resolve("Los Angeles, CA")
+    assert 33.9 < los_angeles.latitude < 34.2 and -118.5 < los_angeles.longitude < -118.1
     call_command("load_places", "--if-empty")  # a no-op the second time
     assert Place.objects.count() > 40_000

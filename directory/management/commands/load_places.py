@@ -25,6 +25,10 @@ class Command(BaseCommand):
                 lat, lng = float(row["lat"]), float(row["long"])
             except (TypeError, ValueError):
                 continue
+            if lat == 0 and lng == 0:
+                # About 870 codes (mostly military, some PO boxes) have no centroid in
+                # the package; (0, 0) would drag a town's centre out to sea.
+                continue
             # The package leaves a few zones empty or misspelt; the coordinates decide then.
             tz = row.get("timezone") or ""
             if not is_timezone(tz):
