@@ -295,3 +295,12 @@ def test_without_a_terminal_it_prints_a_plain_summary():
 
     assert "\r" not in out
     assert out.startswith("Seeded 30 meetings")
+
+
+def test_if_empty_leaves_an_existing_directory_alone():
+    call_command("seed_demo", "--meetings", "30")
+    before = set(Meeting.objects.values_list("slug", flat=True))
+    out = io.StringIO()
+    call_command("seed_demo", "--meetings", "60", "--if-empty", stdout=out)
+    assert set(Meeting.objects.values_list("slug", flat=True)) == before
+    assert "nothing seeded" in out.getvalue()

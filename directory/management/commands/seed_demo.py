@@ -13,6 +13,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from directory import demo
+from meetings.models import Meeting
 
 
 def positive_int(text: str) -> int:
@@ -68,8 +69,15 @@ class Command(BaseCommand):
             "--replace", action="store_true",
             help="Delete every meeting, group and location first.",
         )  # fmt: skip
+        parser.add_argument(
+            "--if-empty", action="store_true",
+            help="Do nothing when the directory already has meetings (for make run).",
+        )  # fmt: skip
 
-    def handle(self, *args, meetings, seed, replace, **options):
+    def handle(self, *args, meetings, seed, replace, if_empty, **options):
+        if if_empty and Meeting.objects.exists():
+            self.stdout.write("The directory already has meetings; nothing seeded.")
+            return
         bar = ProgressBar(self.stdout) if self.stdout.isatty() else None
         started = time.monotonic()
         try:
