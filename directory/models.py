@@ -163,6 +163,20 @@ class Group(models.Model):
         return reverse("directory:group-detail", args=[self.slug])
 
 
+class LocationQuerySet(models.QuerySet):
+    def for_organizer(self, user):
+        """The locations a person may edit: all for staff; for an organizer, those their
+        groups' meetings use and those they added themselves (so a place added while
+        writing up a new meeting can be picked before any meeting uses it)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        used = Group.objects.filter(organizers=user).values("meetings__location")
+        added = self.model.history.filter(history_type="+", history_user=user).values("id")
+        return self.filter(Q(pk__in=used) | Q(pk__in=added))
+
+
 class Location(models.Model):
     """A place where meetings happen; many meetings of many groups can share it."""
 
@@ -224,6 +238,8 @@ class Location(models.Model):
     updated = models.DateTimeField(_("updated"), auto_now=True)
     history = HistoricalRecords(excluded_fields=["geo_x", "geo_y", "geo_z"])
 
+    objects = LocationQuerySet.as_manager()
+
     class Meta:
         ordering = ["name", "address", "id"]
         indexes = [
@@ -262,10 +278,14 @@ class Location(models.Model):
 
     @property
     def formatted_address(self) -> str:
-        """One line, as the Meeting Guide spec writes it: street, city, ST zip, country."""
-        state_zip = " ".join(p for p in [self.state, self.postal_code] if p)
-        country = "USA" if self.country == "US" else self.country
-        return ", ".join(p for p in [self.address, self.city, state_zip, country] if p)
+        return format_address(self.address, self.city, self.state, self.postal_code, self.country)
+
+
+def format_address(address: str, city: str, state: str, postal_code: str, country: str) -> str:
+    """One line, as the Meeting Guide spec writes it: street, city, ST zip, country."""
+    state_zip = " ".join(p for p in [state, postal_code] if p)
+    country = "USA" if country == "US" else country
+    return ", ".join(p for p in [address, city, state_zip, country] if p)
 
 
 def normalize_city(text: str) -> str:

@@ -1,9 +1,36 @@
-"""Admin for meetings and their types."""
+"""Admin for meetings, their types and the problems visitors report.
 
-from django.contrib import admin
+/admin/ (staff): everything, with history and revert on meetings.
+/manage/ (organizers): their groups' meetings, which they can add to and change (live at
+once) but not remove (a "delete" retires the meeting), and the reports on them.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
-from meetings.models import Meeting, MeetingType
+from accounts.admin import (
+    AnonymityWarningsMixin,
+    OrganizerAdminMixin,
+    OrganizerHistoryAdmin,
+    organizer_site,
+)
+from directory.models import Group, Location
+from meetings.models import Meeting, MeetingType, ProblemReport
+from meetings.services import meeting_retire, problem_reports_close
+
+MEETING_PUBLIC_TEXT = ("name", "notes")
+MEETING_ONLINE_FIELDS = [
+    "conference_url",
+    "conference_url_notes",
+    "conference_phone",
+    "conference_phone_notes",
+]
 
 
 @admin.register(MeetingType)
@@ -14,8 +41,32 @@ class MeetingTypeAdmin(admin.ModelAdmin):
     autocomplete_fields = ["fellowship"]
 
 
+class RevertTypesMixin:
+    """simple-history's revert form takes many-to-many values from the current meeting;
+    show the types of the version being reverted to instead, so reverting restores them."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        version = Meeting.history.filter(id=unquote(object_id), history_id=version_id).first()
+        if version is not None:
+            request.historical_types = [row.meetingtype_id for row in version.types.all()]
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        types = getattr(request, "historical_types", None)
+        if types is None:
+            return form
+
+        class VersionForm(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.initial["types"] = types
+
+        return VersionForm
+
+
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(RevertTypesMixin, AnonymityWarningsMixin, SimpleHistoryAdmin):
     list_display = [
         "__str__",
         "group",
@@ -34,21 +85,12 @@ class MeetingAdmin(admin.ModelAdmin):
     filter_horizontal = ["types"]
     date_hierarchy = "updated"
     readonly_fields = ["created", "updated"]
+    anonymity_fields = MEETING_PUBLIC_TEXT
     fieldsets = [
         (None, {"fields": ["group", "name", "slug", "status"]}),
         (_("When"), {"fields": ["day", "start_time", "end_time", "timezone"]}),
         (_("Where"), {"fields": ["attendance", "location"]}),
-        (
-            _("Online"),
-            {
-                "fields": [
-                    "conference_url",
-                    "conference_url_notes",
-                    "conference_phone",
-                    "conference_phone_notes",
-                ]
-            },
-        ),
+        (_("Online"), {"fields": MEETING_ONLINE_FIELDS}),
         (_("What"), {"fields": ["access", "types", "notes"]}),
         (_("Freshness"), {"fields": ["last_confirmed", "created", "updated"]}),
     ]
@@ -61,3 +103,169 @@ class MeetingAdmin(admin.ModelAdmin):
         if db_field.name == "types":
             kwargs["queryset"] = MeetingType.objects.select_related("fellowship")
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ProblemReportActions:
+    """Resolve or dismiss reports, in either admin; only open ones change."""
+
+    actions = ["resolve", "dismiss"]
+
+    @admin.action(description=_("Resolve: the listing is fixed"), permissions=["change"])
+    def resolve(self, request, queryset):
+        self._close(request, queryset, ProblemReport.Status.RESOLVED)
+
+    @admin.action(description=_("Dismiss: nothing was wrong"), permissions=["change"])
+    def dismiss(self, request, queryset):
+        self._close(request, queryset, ProblemReport.Status.DISMISSED)
+
+    def _close(self, request, queryset, status):
+        count = problem_reports_close(reports=queryset, status=status, by=request.user)
+        self.message_user(
+            request,
+            ngettext("%(count)d report closed.", "%(count)d reports closed.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+REPORT_FIELDS = [
+    "meeting",
+    "category",
+    "message",
+    "email",
+    "status",
+    "created",
+    "resolved_at",
+    "resolved_by",
+]
+
+
+@admin.register(ProblemReport)
+class ProblemReportAdmin(ProblemReportActions, admin.ModelAdmin):
+    list_display = ["category", "meeting", "status", "created", "resolved_by"]
+    list_filter = ["status", "category"]
+    list_select_related = ["meeting__group", "resolved_by"]
+    search_fields = ["meeting__name", "meeting__slug", "meeting__group__name", "message"]
+    fields = REPORT_FIELDS
+    readonly_fields = REPORT_FIELDS
+    date_hierarchy = "created"
+
+    def has_add_permission(self, request):
+        return False
+
+
+# /manage/ ---------------------------------------------------------------------------
+
+
+@admin.register(Meeting, site=organizer_site)
+class ManageMeetingAdmin(RevertTypesMixin, OrganizerHistoryAdmin):
+    """An organizer's meetings. Saving one publishes the change at once (the group is
+    already approved, or still hidden while pending) and counts as confirming it."""
+
+    list_display = ["__str__", "group", "day", "start_time", "attendance", "status", "confirmed"]
+    list_filter = ["status", ("group", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["group"]
+    search_fields = ["name", "group__name"]
+    filter_horizontal = ["types"]
+    readonly_fields = ["slug", "last_confirmed", "created", "updated"]
+    delete_confirmation_template = "admin/manage/meeting_retire_confirmation.html"
+    actions = ["retire"]
+    anonymity_fields = MEETING_PUBLIC_TEXT
+    fieldsets = [
+        (None, {"fields": ["group", "name", "slug", "status"]}),
+        (_("When"), {"fields": ["day", "start_time", "end_time", "timezone"]}),
+        (_("Where"), {"fields": ["attendance", "location"]}),
+        (_("Online"), {"fields": MEETING_ONLINE_FIELDS}),
+        (_("What"), {"fields": ["access", "types", "notes"]}),
+        (_("Freshness"), {"fields": ["last_confirmed", "created", "updated"]}),
+    ]
+
+    def get_queryset(self, request):
+        return Meeting.objects.for_organizer(request.user).select_related("group", "location")
+
+    @admin.display(description=_("last confirmed"), ordering="last_confirmed")
+    def confirmed(self, obj):
+        return obj.last_confirmed
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "group":
+            kwargs["queryset"] = Group.objects.for_organizer(request.user)
+        elif db_field.name == "location":
+            kwargs["queryset"] = Location.objects.for_organizer(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "types":
+            kwargs["queryset"] = MeetingType.objects.select_related("fellowship")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        # The organizer has just looked at the whole listing and saved it.
+        obj.last_confirmed = timezone.now()
+        super().save_model(request, obj, form, change)
+
+    # "Delete" retires: the meeting stays, inactive, with its page, history and reports.
+
+    def has_delete_permission(self, request, obj=None):
+        return self._in_scope(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        return [str(obj) for obj in objs], {}, set(), []
+
+    def delete_model(self, request, obj):
+        meeting_retire(meeting=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for meeting in queryset:
+            meeting_retire(meeting=meeting, by=request.user)
+
+    def response_delete(self, request, obj_display, obj_id):
+        self.message_user(
+            request,
+            _("“%(meeting)s” is now inactive. Its page tells visitors it stopped meeting.")
+            % {"meeting": obj_display},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("manage:meetings_meeting_changelist"))
+
+    def log_deletions(self, request, queryset):
+        for meeting in queryset:
+            self.log_change(request, meeting, [{"changed": {"fields": ["status"]}}])
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description=_("Mark the selected meetings inactive"), permissions=["change"])
+    def retire(self, request, queryset):
+        for meeting in queryset:
+            meeting_retire(meeting=meeting, by=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d meeting marked inactive.",
+                "%(count)d meetings marked inactive.",
+                len(queryset),
+            )
+            % {"count": len(queryset)},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(ProblemReport, site=organizer_site)
+class ManageProblemReportAdmin(ProblemReportActions, OrganizerAdminMixin, admin.ModelAdmin):
+    """Reports on the organizer's meetings. Fix the listing, then resolve the report."""
+
+    list_display = ["category", "meeting", "status", "created"]
+    list_filter = ["status", "category"]
+    search_fields = ["meeting__name", "message"]
+    # Who closed a report is left out: organizers see staff only as "staff".
+    fields = [name for name in REPORT_FIELDS if name != "resolved_by"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return ProblemReport.objects.for_organizer(request.user).select_related("meeting__group")
+
+    def has_add_permission(self, request):
+        return False

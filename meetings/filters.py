@@ -6,6 +6,7 @@ the order. Bad values become form errors shown beside the search, never a 500.
 """
 
 import datetime as dt
+from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
 import django_filters
@@ -25,6 +26,11 @@ DEFAULT_RADIUS = 10
 MAX_RADIUS = RADII[-1]
 # Widen the circle until at least this many in-person meetings are inside.
 ENOUGH_NEARBY = 5
+# Results are counted up to this many; pages stop there.
+RESULTS_CAP = 500
+# Soonest first reads a page from the meetings starting within these hours when it can.
+SOONEST_WINDOWS_HOURS = (1, 3, 12, 48)
+ONLINE_SOON_HOURS = 6
 
 DAY_CHOICES = [("today", _("Today"))] + [(str(v), label) for v, label in Meeting.Day.choices]
 TIME_CHOICES = [
@@ -232,30 +238,60 @@ class MeetingFilter(django_filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         point = self.point
         if point is None:
-            # No place: online meetings, soonest first, starting within the next day.
-            queryset = queryset.with_attendance(["online"]).starting_within(
-                self.now, 24, self.timezones
-            )
-            return queryset.soonest(self.now, self.timezones)
+            # No place: online meetings, soonest first, in the visitor's time.
+            return self._soonest(queryset.with_attendance(["online"]))
         asked = self.form.cleaned_data.get("radius") or DEFAULT_RADIUS
         self.radius_asked = asked
         for radius in [r for r in RADII if r >= asked] or [asked]:
             nearby = queryset.near(point, radius)
-            in_person = nearby.with_attendance(["in_person"]).count()
-            if in_person >= ENOUGH_NEARBY or radius >= MAX_RADIUS:
+            if radius >= MAX_RADIUS or has_at_least(
+                nearby.with_attendance(["in_person"]), ENOUGH_NEARBY
+            ):
                 break
         self.radius_used = radius
         if self.ordering == "soonest":
-            return nearby.soonest(self.now, self.timezones)
+            return self._soonest(nearby)
+        # The nearest meetings are also those of a smaller circle.
+        self.narrower = [partial(queryset.near, point, r) for r in RADII if r < radius]
         return nearby
+
+    def checkbox_groups(self) -> list[dict]:
+        """The multiple-choice filters as plain data, so the template writes the inputs
+        itself: rendering ~70 checkboxes through widget templates costs more than the
+        whole search."""
+        groups = []
+        for name, field in self.form.fields.items():
+            if not isinstance(field.widget, forms.CheckboxSelectMultiple):
+                continue
+            bound = self.form[name]
+            chosen = {str(v) for v in (bound.value() or [])}
+            options = [(str(v), label, str(v) in chosen) for v, label in field.choices]
+            groups.append(
+                {"name": name, "label": field.label, "errors": bound.errors, "options": options}
+            )
+        return groups
+
+    def _soonest(self, queryset, *, keep=True):
+        """Soonest first, as RankedResults: the soonest meetings are also those
+        starting within a few hours. ``keep`` makes them the filterset's results."""
+        narrower = [
+            partial(_soonest_within, queryset, self.now, hours) for hours in SOONEST_WINDOWS_HOURS
+        ]
+        if keep:
+            self.narrower = narrower
+            return queryset.soonest(self.now)
+        return RankedResults(queryset.soonest(self.now), narrower)
+
+    @cached_property
+    def results(self) -> "RankedResults":
+        """The ordered results, counted up to a cap, each page read from the narrowest
+        query that holds it (see RankedResults)."""
+        full = self.qs
+        return RankedResults(full, getattr(self, "narrower", []))
 
     @property
     def widened(self) -> bool:
         return self.radius_used is not None and self.radius_used != self.radius_asked
-
-    @property
-    def timezones(self) -> list[str]:
-        return meeting_timezones()
 
     def online_soon(self, limit=5):
         """The "Online meetings starting soon" section that follows a nearby list."""
@@ -269,19 +305,71 @@ class MeetingFilter(django_filters.FilterSet):
             if name in {"attendance", "near", "radius", "sort", "tz"} or value in (None, "", []):
                 continue
             base = self.filters[name].filter(base, value)
-        return (
-            base.filter(attendance=Meeting.Attendance.ONLINE)
-            .starting_within(self.now, 6, self.timezones)
-            .soonest(self.now, self.timezones)[:limit]
-        )
+        soon = self._soonest(base.filter(attendance=Meeting.Attendance.ONLINE), keep=False)
+        return [m for m in soon[:limit] if m.minutes_until <= ONLINE_SOON_HOURS * 60]
 
 
-def meeting_timezones() -> list[str]:
-    """Every zone a visible meeting is in; cached, because it reads the whole table."""
-    from django.core.cache import cache
+def _soonest_within(queryset, now, hours):
+    return queryset.starting_within(now, hours).soonest(now)
 
-    zones = cache.get("meetings:timezones")
-    if zones is None:
-        zones = Meeting.objects.public().timezones()
-        cache.set("meetings:timezones", zones, 300)
-    return zones
+
+def has_at_least(queryset, n: int) -> bool:
+    """Whether the query has ``n`` rows, reading no more than ``n``."""
+    return queryset.order_by().values("pk")[:n].count() >= n
+
+
+class RankedResults:
+    """Search results for the paginator: an ordered query and narrower queries (made
+    on demand by the callables in ``narrower``) whose rows are the full query's first
+    rows in the same order (the meetings of a smaller
+    circle are the nearest; those starting within hours are the soonest).
+
+    A page is read from the narrowest query that has enough rows, so the database
+    sorts a few hundred meetings rather than every one within 25 miles; the count
+    stops at RESULTS_CAP ("500+ meetings"), since no one pages further.
+    """
+
+    def __init__(self, full, narrower=()):
+        self.full = full
+        self.narrower = list(narrower)
+        self._count = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.full.order_by().values("pk")[: RESULTS_CAP + 1].count()
+        return min(self._count, RESULTS_CAP)
+
+    @property
+    def more_than_counted(self) -> bool:
+        self.count()
+        return self._count > RESULTS_CAP
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            return self[key : key + 1][0]
+        if key.stop is None or key.step is not None:
+            return list(self.full[key])
+        for make_query in self.narrower:
+            query = make_query()
+            if has_at_least(query, key.stop):
+                return list(query[key])
+        return list(self.full[key])
+
+
+class FeedFilter(MeetingFilter):
+    """The search's filters for the feed (/api/meetings.json): every meeting that
+    matches, not a page for a person. Without a place that is all of them (the search's
+    "online meetings, soonest first" is for someone looking, not for a service body
+    publishing its list); with one, those within the radius asked, never widened."""
+
+    def filter_queryset(self, queryset):
+        # The plain filters only: MeetingFilter's own step (widening, soonest) is skipped.
+        queryset = django_filters.FilterSet.filter_queryset(self, queryset)
+        if self.point is None:
+            return queryset.order_by("id")
+        radius = self.form.cleaned_data.get("radius") or DEFAULT_RADIUS
+        self.radius_asked = self.radius_used = radius
+        return queryset.near(self.point, radius)

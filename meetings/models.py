@@ -1,13 +1,17 @@
 """Meetings and their types: the weekly gatherings people search for."""
 
 import datetime as dt
+import functools
 import math
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, ExpressionWrapper, F, Q, Value, When
+from django.db.models import Case, Count, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -85,6 +89,30 @@ class MeetingQuerySet(models.QuerySet):
         """Meetings a visitor may see: not retired, and their group approved."""
         return self.exclude(status=Meeting.Status.INACTIVE).filter(
             group__status=Group.Status.ACTIVE
+        )
+
+    def for_organizer(self, user):
+        """Meetings a person may edit: all for staff, their groups' for an organizer."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(group__organizers=user)
+
+    def with_reported_gone(self):
+        """Annotate ``reported_gone``: enough open "no longer meets" reports from
+        different people to warn visitors. One subquery for the whole list."""
+        reporters = (
+            ProblemReport.objects.open()
+            .filter(meeting=OuterRef("pk"), category=ProblemReport.Category.GONE)
+            .order_by()
+            .values("meeting")
+            .annotate(n=Count("client_key", distinct=True))
+            .values("n")
+        )
+        count = Coalesce(Subquery(reporters, output_field=models.IntegerField()), 0)
+        return self.annotate(
+            reported_gone=GreaterThanOrEqual(count, Value(REPORTED_GONE_THRESHOLD))
         )
 
     def near(self, point: Point, miles: float):
@@ -179,18 +207,14 @@ class MeetingQuerySet(models.QuerySet):
     def confirmed_since(self, when):
         return self.filter(last_confirmed__gte=when)
 
-    def with_minutes_until(self, now, timezones):
+    def with_minutes_until(self, now):
         """Annotate ``minutes_until``: minutes from ``now`` to the next start, in each
         meeting's own time zone. Meetings that began under an hour ago count as
-        happening now and sort first, with a negative value.
-
-        ``timezones`` lists the zones to consider (``Meeting.objects.timezones()``).
-        """
-        whens = []
-        for name in timezones:
-            local = now.astimezone(ZoneInfo(name))
-            now_minute = _week_minute(local)
-            whens.append(When(timezone=name, then=Value(now_minute)))
+        happening now and sort first, with a negative value."""
+        whens = [
+            When(timezone__in=zones, then=Value(_week_minute(local)))
+            for local, zones in zones_by_clock(now).items()
+        ]
         now_minute = Case(
             *whens, default=Value(_week_minute(now)), output_field=models.IntegerField()
         )
@@ -201,35 +225,49 @@ class MeetingQuerySet(models.QuerySet):
             minutes_until=ExpressionWrapper(until, output_field=models.IntegerField())
         )
 
-    def starting_within(self, now, hours: int, timezones):
+    def starting_within(self, now, hours: int):
         """Meetings starting in the next ``hours`` (or begun under an hour ago), each in
-        its own zone. Index-friendly: a few (day, start time) ranges per zone."""
-        windows: dict[tuple, list[str]] = {}
-        for name in timezones:
-            local = now.astimezone(ZoneInfo(name)).replace(second=0, microsecond=0)
+        its own zone: the first meetings of ``soonest()``.
+
+        One ``timezone IN (...) AND day = d AND start_time in [from, before)`` term per
+        span and clock, OR-ed at the top so each term is a range of the (timezone, day,
+        start_time) index instead of a scan of every meeting."""
+        condition = Q(pk__in=[])
+        for local, zones in zones_by_clock(now).items():
             start = local - dt.timedelta(minutes=HAPPENING_NOW_MINUTES)
             end = local + dt.timedelta(hours=hours)
-            windows.setdefault(_day_ranges(start, end), []).append(name)
-        condition = Q(pk__in=[])
-        for ranges, names in windows.items():
-            in_ranges = Q(pk__in=[])
-            for day, after, before in ranges:
-                span = Q(day=day, start_time__gte=after)
+            for day, after, before in _day_ranges(start, end):
+                span = Q(day=day, start_time__gte=after, timezone__in=zones)
                 if before is not None:
                     span &= Q(start_time__lt=before)
-                in_ranges |= span
-            condition |= Q(timezone__in=names) & in_ranges
-        # A zone not yet in the (cached) list is kept rather than silently lost.
-        return self.filter(condition | ~Q(timezone__in=list(timezones)))
+                condition |= span
+        return self.filter(condition)
 
-    def soonest(self, now, timezones):
-        return self.with_minutes_until(now, timezones).order_by("minutes_until", "name", "id")
-
-    def timezones(self) -> list[str]:
-        return sorted(set(self.order_by().values_list("timezone", flat=True).distinct()))
+    def soonest(self, now):
+        return self.with_minutes_until(now).order_by("minutes_until", "name", "id")
 
 
 MINUTES_PER_WEEK = 7 * 1440
+# Open "no longer meets" reports, from different clients, that flag a meeting publicly.
+REPORTED_GONE_THRESHOLD = 3
+
+
+def mark_reported_gone(meetings) -> None:
+    """Set ``reported_gone`` on each meeting, in one query for the lot (a page of
+    results), as ``with_reported_gone()`` annotates a queryset."""
+    ids = [m.pk for m in meetings]
+    flagged = set(
+        ProblemReport.objects.open()
+        .filter(meeting_id__in=ids, category=ProblemReport.Category.GONE)
+        .values("meeting_id")
+        .annotate(n=Count("client_key", distinct=True))
+        .filter(n__gte=REPORTED_GONE_THRESHOLD)
+        .values_list("meeting_id", flat=True)
+    )
+    for meeting in meetings:
+        meeting.reported_gone = meeting.pk in flagged
+
+
 HAPPENING_NOW_MINUTES = 60
 
 # Search's time-of-day windows, in the meeting's local time: (from, before).
@@ -239,6 +277,43 @@ TIME_WINDOWS = {
     "evening": (dt.time(17), dt.time(21)),
     "night": (dt.time(21), dt.time(4)),
 }
+
+
+KNOWN_ZONES_KEY = "meetings:zones"
+KNOWN_ZONES_SECONDS = 600
+
+
+def known_zones() -> tuple[str, ...]:
+    """The time zones meetings are in. Reading them scans an index, so the list is
+    cached for ten minutes; writers that add a zone call ``forget_known_zones()``.
+    Until then, a meeting in a zone never seen before still sorts soonest-first
+    correctly enough (on the site's clock) but is missed by ``starting_within()``."""
+    zones = cache.get(KNOWN_ZONES_KEY)
+    if zones is None:
+        zones = tuple(
+            sorted(set(Meeting.objects.order_by().values_list("timezone", flat=True).distinct()))
+        )
+        cache.set(KNOWN_ZONES_KEY, zones, KNOWN_ZONES_SECONDS)
+    return zones
+
+
+def forget_known_zones() -> None:
+    cache.delete(KNOWN_ZONES_KEY)
+
+
+def zones_by_clock(now: dt.datetime) -> dict[dt.datetime, list[str]]:
+    """The meetings' zones grouped by their wall-clock time at ``now`` (to the minute,
+    naive): zones that agree share one branch of the soonest-first SQL."""
+    return _zones_by_clock(now.astimezone(dt.UTC).replace(second=0, microsecond=0), known_zones())
+
+
+@functools.lru_cache(maxsize=8)
+def _zones_by_clock(minute: dt.datetime, zones: tuple[str, ...]) -> dict:
+    groups: dict[dt.datetime, list[str]] = {}
+    for name in zones:
+        local = minute.astimezone(ZoneInfo(name)).replace(tzinfo=None)
+        groups.setdefault(local, []).append(name)
+    return groups
 
 
 def _week_minute(moment: dt.datetime) -> int:
@@ -396,8 +471,8 @@ class Meeting(models.Model):
     class Meta:
         ordering = ["day", "start_time", "name", "id"]
         indexes = [
-            # Search: visible meetings on given days, soonest first.
-            models.Index(fields=["status", "day", "start_time"], name="meeting_status_day_idx"),
+            # Soonest first: starting_within()'s (zone, day, start time) ranges.
+            models.Index(fields=["timezone", "day", "start_time"], name="meeting_zone_time_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(day__gte=0, day__lte=6), name="meeting_day_range"),

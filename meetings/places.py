@@ -44,23 +44,72 @@ def geocode_cached(text: str) -> Point | None:
 
 def geocode(text: str) -> Point | None:
     """Ask the configured geocoder; any failure is logged and treated as "not found"."""
-    from geopy.exc import GeopyError
-    from geopy.geocoders import get_geocoder_for_service
-
     try:
-        geocoder_class = get_geocoder_for_service(settings.GEOCODER)
-        geocoder = geocoder_class(
-            user_agent=settings.GEOCODER_USER_AGENT, timeout=settings.GEOCODER_TIMEOUT
-        )
-        found = (
-            geocoder.geocode(text, country_codes="us")
-            if settings.GEOCODER == "nominatim"
-            else geocoder.geocode(text)
-        )
-    except (GeopyError, OSError, ValueError) as error:
+        return lookup(text, country="US" if settings.GEOCODER == "nominatim" else "")
+    except GeocodingFailed as error:
         log.warning("Geocoding %r failed: %s", text, error)
         return None
+
+
+class GeocodingFailed(Exception):
+    """The geocoder could not be asked (network, timeout, refusal): try again later."""
+
+
+def lookup(text: str, *, country: str = "") -> Point | None:
+    """The point of an address from the configured geocoder: None when it does not know
+    the address (or no geocoder is set), GeocodingFailed when it could not be asked.
+
+    Requests go through one rate limiter per process, so Nominatim's one request a
+    second holds however many imports and edits ask.
+    """
+    from geopy.exc import GeopyError
+
+    if not settings.GEOCODER:
+        return None
+    ask = _rate_limited_geocoder()
+    kwargs = (
+        {"country_codes": country.lower()} if country and settings.GEOCODER == "nominatim" else {}
+    )
+    try:
+        found = ask(text, **kwargs)
+    except (GeopyError, OSError, ValueError) as error:
+        raise GeocodingFailed(str(error) or type(error).__name__) from error
     if found is None:
         return None
     lat, lng = found.latitude, found.longitude
     return Point(lat, lng, text, timezone_at(lat, lng))
+
+
+_geocoders: dict[tuple, object] = {}
+
+
+def _rate_limited_geocoder():
+    """geopy's geocode function for the current settings, wrapped in a RateLimiter;
+    built once per configuration (tests change settings)."""
+    from geopy.extra.rate_limiter import RateLimiter
+    from geopy.geocoders import get_geocoder_for_service
+
+    config = (
+        settings.GEOCODER,
+        settings.GEOCODER_DOMAIN,
+        settings.GEOCODER_SCHEME,
+        settings.GEOCODER_USER_AGENT,
+        settings.GEOCODER_TIMEOUT,
+        settings.GEOCODER_MIN_DELAY_MS,
+    )
+    if config not in _geocoders:
+        options = {"user_agent": settings.GEOCODER_USER_AGENT, "timeout": settings.GEOCODER_TIMEOUT}
+        if settings.GEOCODER_DOMAIN:
+            options["domain"] = settings.GEOCODER_DOMAIN
+        if settings.GEOCODER_SCHEME:
+            options["scheme"] = settings.GEOCODER_SCHEME
+        geocoder = get_geocoder_for_service(settings.GEOCODER)(**options)
+        # No retries here: a failure leaves the location flagged, and geocode_pending
+        # tries again later rather than holding up an import.
+        _geocoders[config] = RateLimiter(
+            geocoder.geocode,
+            min_delay_seconds=settings.GEOCODER_MIN_DELAY_MS / 1000,
+            max_retries=0,
+            swallow_exceptions=False,
+        )
+    return _geocoders[config]

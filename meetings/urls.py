@@ -6,7 +6,11 @@ app_name = "meetings"
 
 urlpatterns = [
     path("meetings/", views.MeetingSearchView.as_view(), name="meeting-list"),
+    # The search as a calendar to subscribe to, and every meeting as a Meeting Guide feed.
+    path("meetings.ics", views.search_calendar, name="search-calendar"),
+    path("api/meetings.json", views.meeting_feed, name="meeting-feed"),
     # Before the detail route: a calendar file is the meeting's address plus ".ics".
     path("meetings/<slug:slug>.ics", views.meeting_ics, name="meeting-ics"),
     path("meetings/<slug:slug>/", views.meeting_detail, name="meeting-detail"),
+    path("meetings/<slug:slug>/report/", views.meeting_report, name="meeting-report"),
 ]

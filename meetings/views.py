@@ -4,17 +4,24 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 from django_filters.views import FilterView
 
 from directory.models import Group
-from meetings.calendar import meeting_calendar, meeting_event_data
-from meetings.filters import MeetingFilter
-from meetings.models import Meeting
+from meetings.calendar import calendar_for, meeting_calendar, meeting_event_data
+from meetings.feeds import CALENDAR_LIMIT, feed_json
+from meetings.filters import FeedFilter, MeetingFilter
+from meetings.forms import ProblemReportForm
+from meetings.models import Meeting, ProblemReport, mark_reported_gone
 from meetings.results import active_chips, map_points, query_without, result_row, type_choices
 from meetings.schedule import current_or_next_occurrence
+from meetings.services import problem_report_submit
+from recoverymap.lib.clients import client_key
 from recoverymap.lib.geo import Point, is_timezone
 
 
@@ -41,8 +48,10 @@ class MeetingSearchView(FilterView):
         return kwargs
 
     def paginate_queryset(self, queryset, page_size):
-        """Like Django's, but a page that is not a number or out of range shows the
-        nearest real page instead of a 404."""
+        """Like Django's, over the filterset's RankedResults; a page that is not a
+        number or out of range shows the nearest real page instead of a 404."""
+        if self.filterset.is_valid():
+            queryset = self.filterset.results
         paginator = self.get_paginator(queryset, page_size)
         page = paginator.get_page(self.request.GET.get("page"))
         return paginator, page, page.object_list, page.has_other_pages()
@@ -53,10 +62,11 @@ class MeetingSearchView(FilterView):
         valid = filterset.form.is_valid()
         zone = filterset.visitor_zone if valid else settings.TIME_ZONE
         point = filterset.point if valid else None
-        rows = [
-            result_row(m, self.now, zone=None if point else zone) for m in context["object_list"]
-        ]
-        online_soon = filterset.online_soon() if valid else []
+        page_meetings = list(context["object_list"])
+        online_soon = list(filterset.online_soon()) if valid else []
+        # Flagged after paging: a subquery per candidate would cost more than the search.
+        mark_reported_gone(page_meetings + online_soon)
+        rows = [result_row(m, self.now, zone=None if point else zone) for m in page_meetings]
         context.update(
             {
                 "rows": rows,
@@ -67,8 +77,10 @@ class MeetingSearchView(FilterView):
                 "view_mode": "map" if self.request.GET.get("view") == "map" else "list",
                 "map_points": map_points(rows),
                 "total": context["paginator"].count if context.get("paginator") else len(rows),
+                "more_than_total": valid and filterset.results.more_than_counted,
                 "query_without_page": query_without(self.request.GET, "page"),
                 **type_choices(self.request.GET),
+                "checkbox_groups": filterset.checkbox_groups(),
                 "map_tile_url": settings.MAP_TILE_URL,
                 "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
             }
@@ -92,7 +104,7 @@ def _listed_meetings():
 
 
 def meeting_detail(request, slug):
-    meeting = get_object_or_404(_listed_meetings(), slug=slug)
+    meeting = get_object_or_404(_listed_meetings().with_reported_gone(), slug=slug)
     now = timezone.now()
     occurrence = current_or_next_occurrence(meeting, now)
     visitor_zone = _visitor_zone(request.GET.get("tz", ""), occurrence.start)
@@ -130,6 +142,40 @@ def meeting_detail(request, slug):
     return render(request, "meetings/meeting_detail.html", context)
 
 
+REPORT_WINDOW = dt.timedelta(hours=1)
+
+
+def meeting_report(request, slug):
+    """ "Report a problem": no account needed; at most REPORT_RATE_LIMIT reports an hour
+    from one client address (told apart by a keyed hash, see recoverymap.lib.clients)."""
+    meeting = get_object_or_404(_listed_meetings(), slug=slug)
+    form = ProblemReportForm(
+        request.POST or None, initial={"category": request.GET.get("category", "")}
+    )
+    if request.method == "POST":
+        key = client_key(request)
+        recent = ProblemReport.objects.filter(
+            client_key=key, created__gte=timezone.now() - REPORT_WINDOW
+        )
+        if recent.count() >= settings.REPORT_RATE_LIMIT:
+            return render(request, "meetings/report_limited.html", {"meeting": meeting}, status=429)
+        if form.is_valid():
+            if not form.is_from_a_bot:
+                problem_report_submit(
+                    meeting=meeting,
+                    category=form.cleaned_data["category"],
+                    message=form.cleaned_data["message"],
+                    email=form.cleaned_data["email"],
+                    client_key=key,
+                )
+            messages.success(
+                request,
+                _("Thank you. The group's organizers and our staff will look into it."),
+            )
+            return redirect(meeting)
+    return render(request, "meetings/meeting_report.html", {"meeting": meeting, "form": form})
+
+
 def meeting_ics(request, slug):
     """The meeting as a weekly event to add to a calendar app."""
     meeting = get_object_or_404(_listed_meetings(), slug=slug)
@@ -161,5 +207,68 @@ def _alternatives(meeting: Meeting, others, now: dt.datetime):
         return others.near(point, ALTERNATIVES_MILES)[:ALTERNATIVES_SHOWN]
     if meeting.is_online:
         online = others.with_attendance([Meeting.Attendance.ONLINE])
-        return online.soonest(now, online.timezones())[:ALTERNATIVES_SHOWN]
+        return online.soonest(now)[:ALTERNATIVES_SHOWN]
     return []
+
+
+# Feeds ----------------------------------------------------------------------------------
+
+
+def _allow_any_origin(response):
+    """Any site may read the feed from a browser (the TSML UI, a service body's page)."""
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "OPTIONS"])
+def meeting_feed(request):
+    """/api/meetings.json: every public meeting (or those the search parameters pick)
+    as a Meeting Guide feed, streamed."""
+    if request.method == "OPTIONS":
+        response = HttpResponse(status=204)
+        response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response["Access-Control-Allow-Headers"] = "*"
+        response["Access-Control-Max-Age"] = "86400"
+        return _allow_any_origin(response)
+    filterset = FeedFilter(request.GET, queryset=Meeting.objects.public(), now=timezone.now())
+    if not filterset.is_valid():
+        errors = filterset.form.errors.get_json_data()
+        body = {
+            "error": "Invalid parameters.",
+            "fields": {name: [e["message"] for e in found] for name, found in errors.items()},
+        }
+        return _allow_any_origin(JsonResponse(body, status=400))
+    base_url = f"{request.scheme}://{request.get_host()}"
+    response = StreamingHttpResponse(
+        feed_json(filterset.qs, base_url=base_url), content_type="application/json"
+    )
+    response["Cache-Control"] = "public, max-age=300"
+    return _allow_any_origin(response)
+
+
+def search_calendar(request):
+    """/meetings.ics: the search's results (the same parameters) as a calendar to
+    subscribe to, at most CALENDAR_LIMIT meetings in the search's order."""
+    now = timezone.now()
+    filterset = MeetingFilter(
+        request.GET,
+        queryset=Meeting.objects.public().select_related("group__fellowship", "location"),
+        now=now,
+    )
+    if not filterset.is_valid():
+        messages = [str(e) for found in filterset.form.errors.values() for e in found]
+        return HttpResponse(
+            " ".join(messages), status=400, content_type="text/plain; charset=utf-8"
+        )
+    meetings = list(filterset.qs[:CALENDAR_LIMIT])
+    point = filterset.point
+    name = _("Meetings near %(place)s") % {"place": point.label} if point else _("Online meetings")
+    ics = calendar_for(
+        meetings,
+        name=f"{name} · RecoveryMap",
+        url_for=lambda m: request.build_absolute_uri(m.get_absolute_url()),
+        now=now,
+    )
+    response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="meetings.ics"'
+    return response

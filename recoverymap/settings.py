@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from recoverymap.lib.env import (
     database_from_url,
+    email_from_url,
     env_bool,
     env_int,
     env_list,
@@ -41,6 +42,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "simple_history",
+    "allauth",
+    "allauth.account",
     "accounts",
     "directory",
     "meetings",
@@ -55,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     # Records who made each change in the listings' history.
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -88,6 +92,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "accounts:my-listings"
+
+# Accounts (django-allauth): sign-in by email only, a verified address required before
+# the first sign-in, allauth's default rate limits on sign-in, sign-up and resets.
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[RecoveryMap] "
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -111,8 +132,52 @@ MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap con
 
 # Geocoding of places the gazetteer does not know: off unless a geocoder is named.
 GEOCODER = env_str("GEOCODER", "")
-GEOCODER_USER_AGENT = env_str("GEOCODER_USER_AGENT", "RecoveryMap")
+GEOCODER_USER_AGENT = env_str("GEOCODER_USER_AGENT", f"RecoveryMap/1.0 (+{SITE_URL})")
 GEOCODER_TIMEOUT = env_int("GEOCODER_TIMEOUT", 5)
+# Another server speaking the same API (a self-hosted Nominatim): host[:port], and
+# http or https; empty for the geocoder's own public service.
+GEOCODER_DOMAIN = env_str("GEOCODER_DOMAIN", "")
+GEOCODER_SCHEME = env_str("GEOCODER_SCHEME", "")
+# At least this long between two requests: Nominatim's usage policy allows one a second.
+GEOCODER_MIN_DELAY_MS = env_int("GEOCODER_MIN_DELAY_MS", 1000 if GEOCODER == "nominatim" else 0)
+# Imports ask the geocoder for at most this many new addresses per run (the rest are
+# placed at their ZIP code's centre and left to manage.py geocode_pending).
+IMPORT_GEOCODE_LIMIT = env_int("IMPORT_GEOCODE_LIMIT", 100)
+
+# Email: printed to the console unless an SMTP server is given, either as one URL
+# (EMAIL_URL=smtp+tls://user:password@smtp.example.org:587) or as EMAIL_HOST, EMAIL_PORT,
+# EMAIL_HOST_USER, EMAIL_HOST_PASSWORD and EMAIL_USE_TLS. Tests always use the
+# in-memory outbox.
+_SMTP = email_from_url(env_str("EMAIL_URL", ""))
+EMAIL_HOST = _SMTP.get("HOST") or env_str("EMAIL_HOST", "")
+EMAIL_PORT = _SMTP.get("PORT") or env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = _SMTP.get("HOST_USER") or env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _SMTP.get("HOST_PASSWORD") or env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _SMTP.get("USE_TLS", env_bool("EMAIL_USE_TLS", True))
+EMAIL_USE_SSL = _SMTP.get("USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "RecoveryMap <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Keeping listings current: organizers are asked to confirm meetings last confirmed more
+# than CONFIRMATION_REMINDER_AGE_DAYS ago, at most once every ..._PERIOD_DAYS per group
+# (manage.py send_confirmation_reminders, run daily).
+CONFIRMATION_REMINDER_AGE_DAYS = env_int("CONFIRMATION_REMINDER_AGE_DAYS", 180)
+CONFIRMATION_REMINDER_PERIOD_DAYS = env_int("CONFIRMATION_REMINDER_PERIOD_DAYS", 30)
+
+# Problem reports: at most REPORT_RATE_LIMIT reports an hour from one client address.
+REPORT_RATE_LIMIT = env_int("REPORT_RATE_LIMIT", 5)
+# How many proxies (load balancer, CDN) in front of the site append to X-Forwarded-For.
+# 0: the client address is REMOTE_ADDR and X-Forwarded-For is ignored, since anyone can
+# send it. N: the Nth address from the right of X-Forwarded-For, the one the outermost
+# trusted proxy saw.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT  # the same rule for sign-in limits
 
 LOGGING = {
     "version": 1,

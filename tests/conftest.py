@@ -98,6 +98,14 @@ def make_user(email=None, **kw) -> User:
     return User.objects.create_user(email=email, password="correct horse battery", **kw)
 
 
+def make_organizer(*groups, **kw) -> User:
+    """A person who organizes ``groups`` (not staff)."""
+    user = make_user(**kw)
+    for group in groups:
+        group.organizers.add(user)
+    return user
+
+
 @pytest.fixture
 def spec_types(db):
     """A handful of Meeting Guide codes, enough for type filters and labels."""

@@ -4,6 +4,8 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from directory.models import OrganizerRequest
+from meetings.models import ProblemReport
 from tests.conftest import make_meeting, make_place, make_user
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +35,10 @@ def test_every_admin_list_add_and_change_page_loads(superuser_client, spec_types
         "location": meeting.location,
         "fellowship": meeting.group.fellowship,
         "meetingtype": spec_types["W"],
+        "problemreport": ProblemReport.objects.create(meeting=meeting, category="gone"),
+        "organizerrequest": OrganizerRequest.objects.create(
+            user=make_user(), group=meeting.group, message="I chair it."
+        ),
     }
     for model, model_admin in _registered():
         info = (model._meta.app_label, model._meta.model_name)

@@ -215,7 +215,7 @@ def test_soonest_respects_each_meetings_own_time_zone(places, now):
     ny = make_location(latitude=44.97, longitude=-93.27, timezone="America/New_York")
     east = _meeting_near(name="Eastern 19:00", start_time=dt.time(19), location=ny)
     west = _meeting_near(name="Central 19:00", start_time=dt.time(19))
-    ordered = list(Meeting.objects.soonest(now, ["America/New_York", "America/Chicago"]))
+    ordered = list(Meeting.objects.soonest(now))
     assert ordered == [east, west]
     assert ordered[0].minutes_until == -30
     assert ordered[1].minutes_until == 30
@@ -358,3 +358,45 @@ def test_the_any_language_option_is_no_filter(client, places, now, spec_types):
     response = search(client, near="55404", language="")
     assert response.context["filter"].form.errors == {}
     assert names(response) == ["Downtown"]
+
+
+def _spread(n):
+    """n meetings on a line north of downtown, at every day and hour."""
+    group = make_group()
+    locations = [at(DOWNTOWN[0] + i * 0.004, DOWNTOWN[1]) for i in range(n)]
+    return Meeting.objects.bulk_create(
+        Meeting(
+            group=group,
+            location=loc,
+            name=f"M{i:03d}",
+            slug=f"spread-{i}",
+            day=i % 7,
+            start_time=dt.time((i * 5) % 24, (i * 17) % 60),
+            end_time=dt.time(23, 59),
+            timezone="America/Chicago",
+        )
+        for i, loc in enumerate(locations)
+    )
+
+
+@pytest.mark.parametrize("sort", ["distance", "soonest"])
+def test_pages_read_from_narrower_queries_match_the_full_order(places, now, sort):
+    _spread(120)
+    filterset = MeetingFilter(
+        {"near": "55404", "radius": 25, "sort": sort}, queryset=Meeting.objects.public(), now=now
+    )
+    results = filterset.results
+    assert results.narrower, "a narrower query is offered"
+    full = list(results.full)
+    assert len(list(results.narrower[0]())) < len(full)
+    for start in (0, 20, 100):
+        assert results[start : start + 20] == full[start : start + 20]
+
+
+def test_counts_stop_at_the_cap(client, places, now, monkeypatch):
+    monkeypatch.setattr("meetings.filters.RESULTS_CAP", 30)
+    _spread(45)
+    response = search(client, near="55404", radius=25)
+    assert response.context["total"] == 30
+    assert "More than 30 meetings" in response.content.decode()
+    assert len(search(client, near="55404", radius=25, page=2).context["rows"]) == 10

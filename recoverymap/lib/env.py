@@ -107,3 +107,43 @@ def database_from_url(url: str, *, name: str = "DATABASE_URL", base_dir: Path) -
     raise ImproperlyConfigured(
         f"{name}={url!r} is not understood; use sqlite:///path or postgres://user@host/db."
     )
+
+
+_SMTP_SCHEMES = {
+    # scheme: (use_tls, use_ssl, default port)
+    "smtp": (False, False, 25),
+    "smtp+tls": (True, False, 587),
+    "submission": (True, False, 587),
+    "smtps": (False, True, 465),
+    "smtp+ssl": (False, True, 465),
+}
+
+
+def email_from_url(url: str, *, name: str = "EMAIL_URL") -> dict:
+    """SMTP settings from ``smtp+tls://user:password@host:587`` (STARTTLS), ``smtps://…``
+    (TLS from the start) or ``smtp://…`` (plain); ``{}`` for an empty URL.
+
+    Keys are Django's setting names without the ``EMAIL_`` prefix, e.g. ``HOST``.
+    """
+    if not url:
+        return {}
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in _SMTP_SCHEMES or not parts.hostname:
+        raise ImproperlyConfigured(
+            f"{name} is not understood; use smtp+tls://user:password@host:587, "
+            "smtps://user:password@host:465 or smtp://host:25."
+        )
+    use_tls, use_ssl, default_port = _SMTP_SCHEMES[scheme]
+    try:
+        port = parts.port or default_port
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} has a port that is not a number.") from None
+    return {
+        "HOST": parts.hostname,
+        "PORT": port,
+        "HOST_USER": unquote(parts.username or ""),
+        "HOST_PASSWORD": unquote(parts.password or ""),
+        "USE_TLS": use_tls,
+        "USE_SSL": use_ssl,
+    }

@@ -81,7 +81,7 @@ def test_online_now_lists_online_meetings_starting_soon(page, directory):
     page.get_by_role("link", name="Online now").click()
 
     expect(page).to_have_url(re.compile(r"/meetings/\?.*attendance=online"))
-    expect(page.locator("main .notice").first).to_contain_text("online meetings starting")
+    expect(page.locator("main .notice").first).to_contain_text("Showing online meetings")
     names = listed_names(page)
     assert {m.display_name for m in directory.online} <= set(names)
     for meta in page.locator("main > ol.results > li .meta").all_inner_texts():

@@ -1,0 +1,201 @@
+"""Search benchmark: 250,000 meetings, 200 searches, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/search.py                    # both databases, 250,000 meetings
+    .venv/bin/python bench/search.py --db sqlite --meetings 50000 --searches 100
+
+For each database it makes a throwaway one (a temporary SQLite file; a new PostgreSQL
+database on $BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432, dropped
+afterwards), migrates it, loads the reference data and places, seeds the demo, then runs
+the searches twice over: once timing the search's own queries (the FilterSet's count
+and first page, radius widening included) and once through the whole view with the
+Django test client. It prints p50 / p95 in milliseconds. Not a test: figures only.
+
+Places are drawn at random, half among every US ZIP code and half among the ZIP codes
+of the demo's venues (where people who find meetings are); searches are 25 mi, a third
+with no filter, a third with one or two filters, a third sorted soonest first.
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {"query p50": 8.0, "query p95": 30.0, "view p50": 60.0}
+FILTERS = [
+    {"fellowship": "aa"},
+    {"day": "today"},
+    {"attendance": "in_person"},
+    {"time": "evening"},
+    {"type": "W"},
+    {"approach": "secular"},
+    {"access": "open"},
+    {"fellowship": "na", "day": "today"},
+    {"type": ["ST", "X"]},
+    {"language": "S"},
+]
+
+
+def manage(*args, env):
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def prepare(database_url: str, meetings: int) -> float:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    manage("migrate", "--no-input", "-v0", env=env)
+    manage("loaddata", "-v0", "fellowships", "meeting_types", env=env)
+    manage("load_places", env=env)
+    started = time.perf_counter()
+    manage("seed_demo", "--meetings", str(meetings), "--seed", "1", env=env)
+    return time.perf_counter() - started
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def measure(searches: int) -> dict:
+    """Runs inside a process whose DATABASE_URL names the seeded database."""
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recoverymap.settings")
+    django.setup()
+    from urllib.parse import urlencode
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from directory.models import Location, Place
+    from meetings.filters import MeetingFilter
+    from meetings.models import Meeting
+
+    rng = random.Random(2026)
+    all_zips = list(Place.objects.values_list("code", flat=True))
+    venue_zips = list(Location.objects.values_list("postal_code", flat=True).distinct())
+    queries = []
+    for i in range(searches):
+        code = rng.choice(all_zips if i % 2 else venue_zips)
+        params = {"near": code, "radius": 25}
+        kind = i % 3
+        if kind == 1:
+            params.update(rng.choice(FILTERS))
+        elif kind == 2:
+            params["sort"] = "soonest"
+        queries.append(params)
+
+    base = (
+        Meeting.objects.public()
+        .select_related("group__fellowship", "location")
+        .prefetch_related("types")
+    )
+    client = Client()
+    # Warm up: connection, caches, the timezone list.
+    for params in queries[:5]:
+        client.get("/meetings/?" + urlencode(params, doseq=True))
+
+    query_ms, view_ms, found = [], [], []
+    for params in queries:
+        started = time.perf_counter()
+        filterset = MeetingFilter(params, queryset=base, now=timezone.now())
+        qs = filterset.qs
+        total = qs.count()
+        list(qs[:20])
+        query_ms.append((time.perf_counter() - started) * 1000)
+        found.append(total)
+    for params in queries:
+        started = time.perf_counter()
+        response = client.get("/meetings/?" + urlencode(params, doseq=True))
+        view_ms.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (params, response.status_code)
+    return {
+        "query p50": statistics.median(query_ms),
+        "query p95": percentile(query_ms, 95),
+        "view p50": statistics.median(view_ms),
+        "view p95": percentile(view_ms, 95),
+        "median found": statistics.median(found),
+        "meetings": Meeting.objects.count(),
+    }
+
+
+def run_one(db: str, meetings: int, searches: int) -> dict:
+    tmp = None
+    if db == "sqlite":
+        tmp = tempfile.TemporaryDirectory()
+        url = f"sqlite:///{tmp.name}/bench.sqlite3"
+        drop = None
+    else:
+        server = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+        name = f"recoverymap_bench_{uuid.uuid4().hex[:8]}"
+        subprocess.run(["psql", f"{server}/postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
+        url = f"{server}/{name}"
+
+        def drop():
+            subprocess.run(
+                ["psql", f"{server}/postgres", "-qc", f"DROP DATABASE {name}"], check=False
+            )
+
+    try:
+        seed_seconds = prepare(url, meetings)
+        if db == "postgres":
+            env = {**os.environ, "DATABASE_URL": url}
+            subprocess.run(["psql", url, "-qc", "VACUUM ANALYZE"], check=True, env=env)
+        out = subprocess.run(
+            [sys.executable, __file__, "--measure", str(searches)],
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": url},
+            capture_output=True,
+            text=True,
+        )
+        if out.returncode:
+            sys.exit(f"measuring on {db} failed:\n{out.stderr}")
+        figures = json.loads(out.stdout.strip().splitlines()[-1])
+        figures["seed s"] = seed_seconds
+        return figures
+    finally:
+        if drop:
+            drop()
+        if tmp:
+            tmp.cleanup()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--meetings", type=int, default=250_000)
+    parser.add_argument("--searches", type=int, default=200)
+    parser.add_argument("--measure", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure)))
+        return
+    dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    results = {db: run_one(db, args.meetings, args.searches) for db in dbs}
+    print()
+    print(f"Search benchmark: {args.meetings:,} meetings, {args.searches} searches at 25 mi")
+    print()
+    columns = ["query p50", "query p95", "view p50", "view p95"]
+    print(
+        "| database | " + " | ".join(f"{c} (ms)" for c in columns) + " | median found | seed (s) |"
+    )
+    print("|---" * (len(columns) + 3) + "|")
+    for db, f in results.items():
+        cells = " | ".join(f"{f[c]:.1f}" for c in columns)
+        print(f"| {db} | {cells} | {f['median found']:.0f} | {f['seed s']:.0f} |")
+    print()
+    print("Targets: " + ", ".join(f"{k} ≤ {v:g} ms" for k, v in TARGETS.items()))
+    for db, f in results.items():
+        misses = [k for k, v in TARGETS.items() if f[k] > v]
+        print(f"{db}: " + ("all targets met" if not misses else "MISSED " + ", ".join(misses)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""Emails written as templates: ``<name>_subject.txt`` and ``<name>_body.txt``.
+
+Every recipient gets a message of their own, so organizers of one group never see each
+other's addresses. Services send after their transaction commits (``mail_on_commit``):
+a message never announces a change that was rolled back, and a mail server that is down
+is logged without undoing the change.
+"""
+
+from collections.abc import Iterable
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.template.loader import render_to_string
+
+SUBJECT_PREFIX = "[RecoveryMap] "
+
+
+def send_templated_mail(template: str, *, to: Iterable[str], context: dict) -> int:
+    """Render ``template`` for ``context`` and send it to each address; the number sent."""
+    recipients = sorted({address for address in to if address})
+    if not recipients:
+        return 0
+    context = {"site_url": settings.SITE_URL, **context}
+    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+    body = render_to_string(f"{template}_body.txt", context)
+    messages = [
+        EmailMessage(SUBJECT_PREFIX + subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+        for address in recipients
+    ]
+    return get_connection().send_messages(messages) or 0
+
+
+def mail_on_commit(template: str, *, to: Iterable[str], context: dict) -> None:
+    """``send_templated_mail`` once the current transaction commits; failures are logged."""
+    transaction.on_commit(
+        partial(send_templated_mail, template, to=list(to), context=context), robust=True
+    )
