@@ -6,12 +6,14 @@ the order. Bad values become form errors shown beside the search, never a 500.
 """
 
 import datetime as dt
+import hashlib
 from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
 import django_filters
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -250,7 +252,7 @@ class MeetingFilter(django_filters.FilterSet):
                 break
         self.radius_used = radius
         if self.ordering == "soonest":
-            return self._soonest(nearby)
+            return self._soonest(nearby, by_time_index=False)
         # The nearest meetings are also those of a smaller circle.
         self.narrower = [partial(queryset.near, point, r) for r in RADII if r < radius]
         return nearby
@@ -271,11 +273,12 @@ class MeetingFilter(django_filters.FilterSet):
             )
         return groups
 
-    def _soonest(self, queryset, *, keep=True):
+    def _soonest(self, queryset, *, keep=True, by_time_index=True):
         """Soonest first, as RankedResults: the soonest meetings are also those
         starting within a few hours. ``keep`` makes them the filterset's results."""
         narrower = [
-            partial(_soonest_within, queryset, self.now, hours) for hours in SOONEST_WINDOWS_HOURS
+            partial(_soonest_within, queryset, self.now, hours, by_time_index)
+            for hours in SOONEST_WINDOWS_HOURS
         ]
         if keep:
             self.narrower = narrower
@@ -294,23 +297,50 @@ class MeetingFilter(django_filters.FilterSet):
         return self.radius_used is not None and self.radius_used != self.radius_asked
 
     def online_soon(self, limit=5):
-        """The "Online meetings starting soon" section that follows a nearby list."""
+        """The "Online meetings starting soon" section that follows a nearby list.
+
+        It does not depend on the place, so every search with the same other filters
+        shares it for a minute (the cache holds the meetings' ids in order)."""
         if self.point is None or not self.form.is_valid():
-            return Meeting.objects.none()
+            return []
         attendance = set(self.form.cleaned_data.get("attendance") or [])
         if attendance and attendance <= {"in_person"}:
-            return Meeting.objects.none()
-        base = self.queryset
-        for name, value in self.form.cleaned_data.items():
-            if name in {"attendance", "near", "radius", "sort", "tz"} or value in (None, "", []):
-                continue
-            base = self.filters[name].filter(base, value)
-        soon = self._soonest(base.filter(attendance=Meeting.Attendance.ONLINE), keep=False)
-        return [m for m in soon[:limit] if m.minutes_until <= ONLINE_SOON_HOURS * 60]
+            return []
+        chosen = {
+            name: value
+            for name, value in self.form.cleaned_data.items()
+            if name not in ONLINE_SOON_IGNORES and value not in (None, "", [])
+        }
+        digest = hashlib.sha256(repr(sorted(_cache_words(chosen).items())).encode())
+        key = f"online-soon:{self.now:%Y%m%d%H%M}:{digest.hexdigest()}"
+        ids = cache.get(key)
+        if ids is None:
+            base = self.queryset
+            for name, value in chosen.items():
+                base = self.filters[name].filter(base, value)
+            soon = self._soonest(base.filter(attendance=Meeting.Attendance.ONLINE), keep=False)
+            ids = [m.pk for m in soon[:limit] if m.minutes_until <= ONLINE_SOON_HOURS * 60]
+            cache.set(key, ids, 60)
+        by_id = self.queryset.in_bulk(ids)
+        return [by_id[pk] for pk in ids if pk in by_id]
 
 
-def _soonest_within(queryset, now, hours):
-    return queryset.starting_within(now, hours).soonest(now)
+ONLINE_SOON_IGNORES = {"attendance", "near", "radius", "sort", "tz"}
+
+
+def _cache_words(chosen: dict) -> dict:
+    """Filter values as plain text for a cache key (model choices by primary key)."""
+    words = {}
+    for name, value in chosen.items():
+        if isinstance(value, str):
+            words[name] = value
+        else:
+            words[name] = sorted(str(getattr(item, "pk", item)) for item in value)
+    return words
+
+
+def _soonest_within(queryset, now, hours, by_time_index):
+    return queryset.starting_within(now, hours, by_time_index=by_time_index).soonest(now)
 
 
 def has_at_least(queryset, n: int) -> bool:
@@ -324,9 +354,10 @@ class RankedResults:
     rows in the same order (the meetings of a smaller
     circle are the nearest; those starting within hours are the soonest).
 
-    A page is read from the narrowest query that has enough rows, so the database
-    sorts a few hundred meetings rather than every one within 25 miles; the count
-    stops at RESULTS_CAP ("500+ meetings"), since no one pages further.
+    When there are more than RESULTS_CAP results, a page is read from the narrowest
+    query that has enough rows, so the database sorts a few hundred meetings rather
+    than every one within 25 miles; the count stops at RESULTS_CAP ("More than 500
+    meetings"), since no one pages further.
     """
 
     def __init__(self, full, narrower=()):
@@ -350,7 +381,9 @@ class RankedResults:
     def __getitem__(self, key):
         if not isinstance(key, slice):
             return self[key : key + 1][0]
-        if key.stop is None or key.step is not None:
+        if key.stop is None or key.step is not None or not self.more_than_counted:
+            # A few hundred rows sort fast; a narrower query might not (a short time
+            # window over the whole country, in a place with few meetings).
             return list(self.full[key])
         for make_query in self.narrower:
             query = make_query()

@@ -9,7 +9,18 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Count, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
@@ -184,14 +195,17 @@ class MeetingQuerySet(models.QuerySet):
         return self.filter(access__in=list(values))
 
     def with_all_types(self, codes):
-        """Meetings carrying every one of the codes (spec codes or the fellowship's own)."""
+        """Meetings carrying every one of the codes (spec codes or the fellowship's own).
+        One EXISTS per code: joins would multiply rows and need DISTINCT."""
         qs = self
         for code in codes:
-            qs = qs.filter(types__code=code)
+            qs = qs.filter(Exists(_type_links(code__in=[code])))
         return qs
 
     def in_languages(self, codes):
-        return self.filter(types__code__in=list(codes), types__category="language").distinct()
+        return self.filter(
+            Exists(_type_links(code__in=list(codes), category=MeetingType.Category.LANGUAGE))
+        )
 
     def matching(self, words: str):
         """Every word appears in the meeting's, group's or location's name."""
@@ -225,26 +239,41 @@ class MeetingQuerySet(models.QuerySet):
             minutes_until=ExpressionWrapper(until, output_field=models.IntegerField())
         )
 
-    def starting_within(self, now, hours: int):
+    def starting_within(self, now, hours: int, *, by_time_index: bool = True):
         """Meetings starting in the next ``hours`` (or begun under an hour ago), each in
         its own zone: the first meetings of ``soonest()``.
 
         One ``timezone IN (...) AND day = d AND start_time in [from, before)`` term per
         span and clock, OR-ed at the top so each term is a range of the (timezone, day,
-        start_time) index instead of a scan of every meeting."""
+        start_time) index instead of a scan of every meeting. Pass
+        ``by_time_index=False`` when the query is already narrow (``near()``): the
+        terms are then written so the database keeps to the place's bounding box
+        rather than reading the whole country's meetings in that time window."""
+        if by_time_index:
+            qs, zone, day = self, "timezone", "day"
+        else:
+            # Expressions, not columns: SQLite cannot use the time index for them.
+            qs = self.alias(_zone=Coalesce("timezone", Value("")), _day=F("day") + 0)
+            zone, day = "_zone", "_day"
         condition = Q(pk__in=[])
         for local, zones in zones_by_clock(now).items():
             start = local - dt.timedelta(minutes=HAPPENING_NOW_MINUTES)
             end = local + dt.timedelta(hours=hours)
-            for day, after, before in _day_ranges(start, end):
-                span = Q(day=day, start_time__gte=after, timezone__in=zones)
+            for weekday, after, before in _day_ranges(start, end):
+                span = Q(**{day: weekday, "start_time__gte": after, f"{zone}__in": zones})
                 if before is not None:
                     span &= Q(start_time__lt=before)
                 condition |= span
-        return self.filter(condition)
+        return qs.filter(condition)
 
     def soonest(self, now):
         return self.with_minutes_until(now).order_by("minutes_until", "name", "id")
+
+
+def _type_links(**type_filters):
+    """The meeting-type links of the outer meeting whose type matches ``type_filters``."""
+    types = MeetingType.objects.filter(**type_filters).values("pk")
+    return Meeting.types.through.objects.filter(meeting_id=OuterRef("pk"), meetingtype_id__in=types)
 
 
 MINUTES_PER_WEEK = 7 * 1440

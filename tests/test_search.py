@@ -380,7 +380,8 @@ def _spread(n):
 
 
 @pytest.mark.parametrize("sort", ["distance", "soonest"])
-def test_pages_read_from_narrower_queries_match_the_full_order(places, now, sort):
+def test_pages_read_from_narrower_queries_match_the_full_order(places, now, sort, monkeypatch):
+    monkeypatch.setattr("meetings.filters.RESULTS_CAP", 50)
     _spread(120)
     filterset = MeetingFilter(
         {"near": "55404", "radius": 25, "sort": sort}, queryset=Meeting.objects.public(), now=now

@@ -31,3 +31,16 @@ class MinuteOfDay(models.Func):
             " + EXTRACT(MINUTE FROM %(expressions)s))::integer",
             **extra,
         )
+
+
+def refresh_planner_statistics(using: str = "default") -> None:
+    """ANALYZE after a bulk load, on SQLite or PostgreSQL.
+
+    Without statistics SQLite's planner takes an equality filter (fellowship = AA) to
+    be more selective than the bounding box and reads every AA meeting in the country
+    before keeping the nearby ones: 100 ms instead of 1 ms at 250,000 meetings.
+    PostgreSQL's autovacuum gets there eventually; this gets there now."""
+    from django.db import connections
+
+    with connections[using].cursor() as cursor:
+        cursor.execute("ANALYZE")

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from directory import demo
 from meetings.models import Meeting
+from recoverymap.lib.db import refresh_planner_statistics
 
 
 def positive_int(text: str) -> int:
@@ -87,6 +88,7 @@ class Command(BaseCommand):
         finally:
             if bar is not None:
                 bar.close()
+        refresh_planner_statistics()
         elapsed = time.monotonic() - started
         if summary.deleted_meetings:
             self.stdout.write(f"Deleted {summary.deleted_meetings:,} meetings first.")

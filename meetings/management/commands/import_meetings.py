@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from directory.models import Fellowship
 from meetings.formats import FORMATS, FormatError, parse
 from meetings.services import ImportFailed, meetings_import
+from recoverymap.lib.db import refresh_planner_statistics
 from recoverymap.lib.geo import is_timezone
 
 # A source larger than this is refused rather than read into memory.
@@ -97,6 +98,8 @@ class Command(BaseCommand):
         finally:
             if bar:
                 bar.clear()
+        if not options["dry_run"] and (summary.created or summary.updated):
+            refresh_planner_statistics()
         for line in summary.lines():
             self.stdout.write(line)
 
