@@ -33,6 +33,17 @@ MEETING_ONLINE_FIELDS = [
 ]
 
 
+# Both admins (staff and organizers) show a meeting the same way.
+MEETING_FIELDSETS = [
+    (None, {"fields": ["group", "name", "slug", "status"]}),
+    (_("When"), {"fields": ["day", "start_time", "end_time", "timezone"]}),
+    (_("Where"), {"fields": ["attendance", "location"]}),
+    (_("Online"), {"fields": MEETING_ONLINE_FIELDS}),
+    (_("What"), {"fields": ["access", "types", "notes"]}),
+    (_("Freshness"), {"fields": ["last_confirmed", "created", "updated"]}),
+]
+
+
 @admin.register(MeetingType)
 class MeetingTypeAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "name_es", "category", "fellowship"]
@@ -86,14 +97,7 @@ class MeetingAdmin(RevertTypesMixin, AnonymityWarningsMixin, SimpleHistoryAdmin)
     date_hierarchy = "updated"
     readonly_fields = ["created", "updated"]
     anonymity_fields = MEETING_PUBLIC_TEXT
-    fieldsets = [
-        (None, {"fields": ["group", "name", "slug", "status"]}),
-        (_("When"), {"fields": ["day", "start_time", "end_time", "timezone"]}),
-        (_("Where"), {"fields": ["attendance", "location"]}),
-        (_("Online"), {"fields": MEETING_ONLINE_FIELDS}),
-        (_("What"), {"fields": ["access", "types", "notes"]}),
-        (_("Freshness"), {"fields": ["last_confirmed", "created", "updated"]}),
-    ]
+    fieldsets = MEETING_FIELDSETS
 
     @admin.display(description=_("fellowship"), ordering="group__fellowship__name")
     def fellowship(self, obj):
@@ -171,14 +175,7 @@ class ManageMeetingAdmin(RevertTypesMixin, OrganizerHistoryAdmin):
     delete_confirmation_template = "admin/manage/meeting_retire_confirmation.html"
     actions = ["retire"]
     anonymity_fields = MEETING_PUBLIC_TEXT
-    fieldsets = [
-        (None, {"fields": ["group", "name", "slug", "status"]}),
-        (_("When"), {"fields": ["day", "start_time", "end_time", "timezone"]}),
-        (_("Where"), {"fields": ["attendance", "location"]}),
-        (_("Online"), {"fields": MEETING_ONLINE_FIELDS}),
-        (_("What"), {"fields": ["access", "types", "notes"]}),
-        (_("Freshness"), {"fields": ["last_confirmed", "created", "updated"]}),
-    ]
+    fieldsets = MEETING_FIELDSETS
 
     def get_queryset(self, request):
         return Meeting.objects.for_organizer(request.user).select_related("group", "location")

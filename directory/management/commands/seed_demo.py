@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from directory import demo
 from meetings.models import Meeting
 from recoverymap.lib.db import refresh_planner_statistics
+from recoverymap.lib.progress import ProgressBar
 
 
 def positive_int(text: str) -> int:
@@ -25,30 +26,6 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
     return value
-
-
-class ProgressBar:
-    """One line redrawn in place: ``meetings  [#########.....]  62%  155,000/250,000``."""
-
-    width = 30
-
-    def __init__(self, out):
-        self.out = out
-        self.stage = None
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage != self.stage and self.stage is not None:
-            self.out.write("")  # keep the finished stage's line
-        self.stage = stage
-        filled = self.width * done // max(total, 1)
-        bar = "#" * filled + "." * (self.width - filled)
-        percent = 100 * done // max(total, 1)
-        self.out.write(f"\r{stage:<10} [{bar}] {percent:3d}%  {done:,}/{total:,}", ending="")
-        self.out.flush()
-
-    def close(self) -> None:
-        if self.stage is not None:
-            self.out.write("")
 
 
 class Command(BaseCommand):
@@ -79,7 +56,7 @@ class Command(BaseCommand):
         if if_empty and Meeting.objects.exists():
             self.stdout.write("The directory already has meetings; nothing seeded.")
             return
-        bar = ProgressBar(self.stdout) if self.stdout.isatty() else None
+        bar = ProgressBar.for_stream(self.stdout)
         started = time.monotonic()
         try:
             summary = demo.seed_demo(meetings=meetings, seed=seed, replace=replace, progress=bar)

@@ -4,7 +4,6 @@ Reads a file or an http(s) URL, applies it in one transaction (``meetings_import
 prints what changed. A problem with the whole source stops before any write.
 """
 
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -17,6 +16,7 @@ from meetings.formats import FORMATS, FormatError, parse
 from meetings.services import ImportFailed, meetings_import
 from recoverymap.lib.db import refresh_planner_statistics
 from recoverymap.lib.geo import is_timezone
+from recoverymap.lib.progress import ProgressBar
 
 # A source larger than this is refused rather than read into memory.
 MAX_BYTES = 200 * 1024 * 1024
@@ -80,7 +80,7 @@ class Command(BaseCommand):
             records = parse(content, fmt)
         except FormatError as error:
             raise CommandError(f"{source} cannot be read as {fmt}: {error}") from None
-        bar = ProgressBar(self.stderr) if _is_terminal(self.stderr) else None
+        bar = ProgressBar.for_stream(self.stderr)
         try:
             summary = meetings_import(
                 records=records,
@@ -91,13 +91,13 @@ class Command(BaseCommand):
                 type_map=type_map,
                 default_timezone=options["timezone"],
                 geocode=not options["no_geocode"],
-                progress=bar.show if bar else None,
+                progress=bar,
             )
         except ImportFailed as error:
             raise CommandError(str(error)) from None
         finally:
             if bar:
-                bar.clear()
+                bar.close()
         if not options["dry_run"] and (summary.created or summary.updated):
             refresh_planner_statistics()
         for line in summary.lines():
@@ -133,31 +133,3 @@ class Command(BaseCommand):
         if len(content) > MAX_BYTES:
             raise CommandError(f"{source} is larger than {MAX_BYTES // 2**20} MB.")
         return content, name
-
-
-def _is_terminal(stream) -> bool:
-    target = getattr(stream, "_out", stream)
-    return hasattr(target, "isatty") and target.isatty()
-
-
-class ProgressBar:
-    """One line on a terminal, redrawn in place: "matching ██████░░░░ 61%"."""
-
-    WIDTH = 30
-
-    def __init__(self, stream):
-        self.stream = getattr(stream, "_out", stream) or sys.stderr
-
-    def show(self, stage: str, done: int, total: int):
-        if total:
-            filled = round(self.WIDTH * done / total)
-            bar = "█" * filled + "░" * (self.WIDTH - filled)
-            line = f"{stage:<9} {bar} {100 * done // total:>3}%"
-        else:
-            line = f"{stage:<9} {done:,}"
-        self.stream.write("\r" + line)
-        self.stream.flush()
-
-    def clear(self):
-        self.stream.write("\r" + " " * (self.WIDTH + 20) + "\r")
-        self.stream.flush()
