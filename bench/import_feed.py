@@ -119,6 +119,8 @@ def main():
     os.environ.setdefault("GEOCODER", "")  # never the network
     # As in production: with DEBUG on, Django also logs every query's SQL and values.
     os.environ["DEBUG"] = "0"
+    # Plain HTTP on the test client: no redirect to HTTPS.
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     sys.path.insert(0, str(ROOT))
     import django

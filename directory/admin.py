@@ -18,6 +18,7 @@ from directory.services import (
     group_approve,
     location_shared_beyond,
     location_update_for_organizer,
+    meetings_follow_location_zone,
     organizer_request_approve,
     organizer_request_decline,
 )
@@ -93,6 +94,10 @@ class LocationAdmin(AnonymityWarningsMixin, SimpleHistoryAdmin):
     search_fields = ["name", "address", "city", "postal_code"]
     fieldsets = LOCATION_FIELDSETS
     anonymity_fields = LOCATION_PUBLIC_TEXT
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        meetings_follow_location_zone(location=obj, by=request.user)
 
 
 @admin.register(Place)

@@ -26,6 +26,7 @@ from django.test.utils import override_settings
 from django.utils.text import slugify
 
 from directory.models import Fellowship, Group, Location, Place, normalize_city
+from meetings.listings import listings_changing
 from meetings.models import Meeting, MeetingType
 from recoverymap.lib.geo import (
     MILES_PER_DEGREE_LATITUDE,
@@ -1199,7 +1200,7 @@ def delete_directory() -> int:
     The directory is being replaced whole, so the deletion itself is not recorded in the
     history: that would write a historical row, and query its types, for every meeting.
     """
-    with transaction.atomic(), override_settings(SIMPLE_HISTORY_ENABLED=False):
+    with listings_changing(), transaction.atomic(), override_settings(SIMPLE_HISTORY_ENABLED=False):
         Meeting.types.through.objects.all().delete()
         deleted = Meeting.objects.all().delete()[1].get(Meeting._meta.label, 0)
         Group.objects.all().delete()
@@ -1251,7 +1252,8 @@ def seed_demo(
             f"The database already has {existing:,} meetings. "
             "Run with --replace to delete every meeting, group and location and seed anew."
         )
-    with _gc_paused(), transaction.atomic():
+    # Bulk inserts send no signals: the cached search pages and feeds are dropped once.
+    with _gc_paused(), listings_changing(), transaction.atomic():
         deleted = delete_directory() if replace else 0
         plan = build_plan(
             zips=zips,

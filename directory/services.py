@@ -36,11 +36,19 @@ def record_change(instance, *, by: User | None, reason: str) -> None:
 
 # Becoming an organizer of an existing group ------------------------------------------
 
+# Requests to manage groups, and new groups listed, that one person may send in a day:
+# plenty for someone who serves a few groups, too few to flood staff's review queue
+# (like the per-address limit on problem reports).
+ORGANIZER_REQUESTS_PER_DAY = 5
+GROUP_LISTINGS_PER_DAY = 3
+RATE_LIMIT_WINDOW = dt.timedelta(days=1)
+
 
 @transaction.atomic
 def organizer_request_submit(*, user: User, group: Group, message: str = "") -> OrganizerRequest:
     """Ask to manage ``group``. Refused, with a message meant for the person, when they
-    already manage it or already have a request waiting."""
+    already manage it, already have a request waiting, or sent
+    ORGANIZER_REQUESTS_PER_DAY requests in the last day."""
     if group.organizers.filter(pk=user.pk).exists():
         raise ValidationError(_("You already manage this group."), code="already_organizer")
     pending = OrganizerRequest.objects.filter(
@@ -49,6 +57,17 @@ def organizer_request_submit(*, user: User, group: Group, message: str = "") -> 
     if pending.exists():
         raise ValidationError(
             _("Your request to manage this group is waiting for review."), code="pending"
+        )
+    recent = OrganizerRequest.objects.filter(
+        user=user, created__gte=timezone.now() - RATE_LIMIT_WINDOW
+    )
+    if recent.count() >= ORGANIZER_REQUESTS_PER_DAY:
+        raise ValidationError(
+            _(
+                "You have sent as many requests to manage groups as we take in one day. "
+                "Please try again tomorrow."
+            ),
+            code="rate_limited",
         )
     try:
         with transaction.atomic():
@@ -125,8 +144,20 @@ def group_listing_submit(
 
     ``group``, ``meeting`` and a new ``location`` are unsaved instances with the
     person's answers. Raises ValidationError (and saves nothing) when the meeting breaks
-    a rule only the saved group and location can show.
+    a rule only the saved group and location can show, or when ``by`` (not staff)
+    listed GROUP_LISTINGS_PER_DAY groups in the last day.
     """
+    listed = Group.history.filter(
+        history_type="+", history_user=by, history_date__gte=timezone.now() - RATE_LIMIT_WINDOW
+    )
+    if not by.is_staff and listed.count() >= GROUP_LISTINGS_PER_DAY:
+        raise ValidationError(
+            _(
+                "You have listed as many new groups as we take in one day, and staff "
+                "review each one. Please try again tomorrow."
+            ),
+            code="rate_limited",
+        )
     reason = "Listed by an organizer, for review"
     group.status = Group.Status.PENDING
     group.slug = group.slug or unique_group_slug(group.name)
@@ -206,6 +237,7 @@ def location_update_for_organizer(*, location: Location, by: User) -> LocationUp
     if by.is_staff or location.pk is None or not location_shared_beyond(location, by):
         record_change(location, by=by, reason="Changed by an organizer")
         location.save()
+        meetings_follow_location_zone(location=location, by=by)
         return LocationUpdate(location, copied=False)
     original_pk = location.pk
     location.pk = None
@@ -218,7 +250,22 @@ def location_update_for_organizer(*, location: Location, by: User) -> LocationUp
         meeting.location = location
         record_change(meeting, by=by, reason="Moved to the organizer's copy of its location")
         meeting.save(update_fields=["location", "updated"])
+    meetings_follow_location_zone(location=location, by=by)
     return LocationUpdate(location, copied=True)
+
+
+@transaction.atomic
+def meetings_follow_location_zone(*, location: Location, by: User | None) -> int:
+    """After a location's time zone changes, its meetings' zone changes too: their start
+    times are local times at that place. Returns how many meetings changed."""
+    changed = 0
+    stale = Meeting.objects.filter(location=location).exclude(timezone=location.timezone)
+    for meeting in stale.select_for_update():
+        meeting.timezone = location.timezone
+        record_change(meeting, by=by, reason="Follows its location's time zone")
+        meeting.save(update_fields=["timezone", "updated"])
+        changed += 1
+    return changed
 
 
 # Reminders to confirm listings -------------------------------------------------------

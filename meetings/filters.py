@@ -32,6 +32,9 @@ ENOUGH_NEARBY = 5
 RESULTS_CAP = 500
 # Soonest first reads a page from the meetings starting within these hours when it can.
 SOONEST_WINDOWS_HOURS = (1, 3, 12, 48)
+# Nearest first reads a page from these smaller circles when it can (each try is a
+# count; fewer, wider steps cost less than many small ones).
+RING_MILES = (2, 5, 10)
 ONLINE_SOON_HOURS = 6
 
 DAY_CHOICES = [("today", _("Today"))] + [(str(v), label) for v, label in Meeting.Day.choices]
@@ -254,7 +257,7 @@ class MeetingFilter(django_filters.FilterSet):
         if self.ordering == "soonest":
             return self._soonest(nearby, by_time_index=False)
         # The nearest meetings are also those of a smaller circle.
-        self.narrower = [partial(queryset.near, point, r) for r in RADII if r < radius]
+        self.narrower = [partial(queryset.near, point, r) for r in RING_MILES if r < radius]
         return nearby
 
     def checkbox_groups(self) -> list[dict]:
@@ -291,6 +294,16 @@ class MeetingFilter(django_filters.FilterSet):
         query that holds it (see RankedResults)."""
         full = self.qs
         return RankedResults(full, getattr(self, "narrower", []))
+
+    def cache_words(self) -> list[tuple[str, object]]:
+        """The valid search as plain values, for cache keys: URLs that ask the same thing
+        (parameters in another order, empty ones) share an entry."""
+        chosen = {
+            name: value
+            for name, value in self.form.cleaned_data.items()
+            if value not in (None, "", [])
+        }
+        return sorted(_cache_words(chosen).items())
 
     @property
     def widened(self) -> bool:
@@ -332,8 +345,8 @@ def _cache_words(chosen: dict) -> dict:
     """Filter values as plain text for a cache key (model choices by primary key)."""
     words = {}
     for name, value in chosen.items():
-        if isinstance(value, str):
-            words[name] = value
+        if isinstance(value, str | int | float):
+            words[name] = str(value)
         else:
             words[name] = sorted(str(getattr(item, "pk", item)) for item in value)
     return words

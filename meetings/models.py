@@ -271,9 +271,14 @@ class MeetingQuerySet(models.QuerySet):
 
 
 def _type_links(**type_filters):
-    """The meeting-type links of the outer meeting whose type matches ``type_filters``."""
-    types = MeetingType.objects.filter(**type_filters).values("pk")
-    return Meeting.types.through.objects.filter(meeting_id=OuterRef("pk"), meetingtype_id__in=types)
+    """The meeting-type links of the outer meeting whose type matches ``type_filters``.
+
+    The types are looked up first (a small table), so the EXISTS is an index-only
+    probe of (meeting, type) rather than a join to the types for every candidate."""
+    type_ids = list(MeetingType.objects.filter(**type_filters).values_list("pk", flat=True))
+    return Meeting.types.through.objects.filter(
+        meeting_id=OuterRef("pk"), meetingtype_id__in=type_ids
+    )
 
 
 MINUTES_PER_WEEK = 7 * 1440

@@ -146,7 +146,8 @@ COMMON_TYPES = ["BE", "SP", "D", "ST", "B", "MED", "W", "M", "Y", "LGBTQ", "X", 
 
 def type_choices(query) -> dict:
     """Checkbox types and language options for the search form, with what is chosen."""
-    selected_types = query.getlist("type")
+    # A code with a NUL byte is no code, and PostgreSQL refuses it in a query (a 500).
+    selected_types = [code for code in query.getlist("type") if "\x00" not in code]
     selected_languages = query.getlist("language")
     spec = MeetingType.objects.filter(fellowship=None)
     by_code = {t.code: t.name for t in spec.filter(code__in=COMMON_TYPES + selected_types[:20])}

@@ -28,6 +28,7 @@ from meetings.formats import (
     attendance_of,
     is_http_url,
 )
+from meetings.listings import listings_changed, listings_changing
 from meetings.models import Meeting, MeetingType, ProblemReport, default_end_time
 from recoverymap.lib.geo import great_circle_miles, is_timezone, timezone_at, unit_vector
 from recoverymap.lib.mail import mail_on_commit
@@ -767,8 +768,9 @@ class _Importer:
 
     def write(self):
         """Every write, in one transaction: a failure anywhere leaves the database as it
-        was before the import."""
-        with transaction.atomic():
+        was before the import. Bulk writes send no signals, so the cached search pages
+        and feeds are dropped here, once."""
+        with listings_changing(), transaction.atomic():
             self._write_types()
             self._write_groups()
             self._write_locations()
@@ -1095,7 +1097,11 @@ def meetings_confirm(*, meetings, by) -> int:
     ``last_confirmed`` is left out of the listings' history, so this is one UPDATE and
     adds no history rows.
     """
-    return meetings.exclude(status=Meeting.Status.INACTIVE).update(last_confirmed=timezone.now())
+    confirmed = meetings.exclude(status=Meeting.Status.INACTIVE).update(
+        last_confirmed=timezone.now()
+    )
+    listings_changed()  # an UPDATE sends no signal; search filters on last_confirmed
+    return confirmed
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,6 +18,7 @@ from meetings.calendar import calendar_for, meeting_calendar, meeting_event_data
 from meetings.feeds import CALENDAR_LIMIT, feed_json
 from meetings.filters import FeedFilter, MeetingFilter
 from meetings.forms import ProblemReportForm
+from meetings.listings import cache_key
 from meetings.models import Meeting, ProblemReport, mark_reported_gone
 from meetings.results import active_chips, map_points, query_without, result_row, type_choices
 from meetings.schedule import current_or_next_occurrence
@@ -24,13 +26,48 @@ from meetings.services import problem_report_submit
 from recoverymap.lib.clients import client_key
 from recoverymap.lib.geo import Point, is_timezone
 
+# A soonest-first page is cached for its minute; a nearest-first one for the day.
+SOONEST_PAGE_SECONDS = 90
+
 
 class MeetingSearchView(FilterView):
-    """/meetings/: the search, as a shareable GET form; list or map of the results."""
+    """/meetings/: the search, as a shareable GET form; list or map of the results.
+
+    The expensive part, finding a page of results and counting them, is cached per
+    search (the listings' version, the cleaned parameters, the page asked for, and the
+    minute for soonest first or the visitor's day otherwise): a repeat search reads
+    its meetings by primary key in one query.
+    """
 
     filterset_class = MeetingFilter
     template_name = "meetings/meeting_list.html"
     paginate_by = 20
+
+    def get(self, request, *args, **kwargs):
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        self.page_key, self.cached_page = None, None
+        if self.filterset.is_valid() and settings.LISTINGS_CACHE_SECONDS:
+            self.page_key = self._page_key()
+            self.cached_page = cache.get(self.page_key)
+        if self.cached_page is not None:
+            # The filterset's own query (and its radius widening) is skipped.
+            self.filterset.radius_asked, self.filterset.radius_used = self.cached_page["radius"]
+            self.object_list = self.filterset.queryset.none()
+        elif self.filterset.is_valid():
+            self.object_list = self.filterset.qs
+        else:
+            self.object_list = self.filterset.queryset.none()
+        context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
+        return self.render_to_response(context)
+
+    def _page_key(self) -> str:
+        filterset = self.filterset
+        if filterset.ordering == "soonest":
+            moment = f"{self.now:%Y%m%d%H%M}"
+        else:
+            moment = f"{self.now.astimezone(ZoneInfo(filterset.visitor_zone)):%Y%m%d}"
+        page = self.request.GET.get("page", "")[:12]
+        return cache_key("search", filterset.cache_words(), page, moment)
 
     def get_queryset(self):
         return (
@@ -50,10 +87,23 @@ class MeetingSearchView(FilterView):
     def paginate_queryset(self, queryset, page_size):
         """Like Django's, over the filterset's RankedResults; a page that is not a
         number or out of range shows the nearest real page instead of a 404."""
-        if self.filterset.is_valid():
+        if self.cached_page is not None:
+            queryset = CachedResults(self.cached_page, self.get_queryset())
+        elif self.filterset.is_valid():
             queryset = self.filterset.results
         paginator = self.get_paginator(queryset, page_size)
         page = paginator.get_page(self.request.GET.get("page"))
+        if self.page_key and self.cached_page is None:
+            entry = {
+                "rows": [(m.pk, getattr(m, "closeness", None)) for m in page.object_list],
+                "count": queryset.count(),
+                "more": queryset.more_than_counted,
+                "radius": (self.filterset.radius_asked, self.filterset.radius_used),
+            }
+            seconds = settings.LISTINGS_CACHE_SECONDS
+            if self.filterset.ordering == "soonest":
+                seconds = min(seconds, SOONEST_PAGE_SECONDS)
+            cache.set(self.page_key, entry, seconds)
         return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):
@@ -77,7 +127,12 @@ class MeetingSearchView(FilterView):
                 "view_mode": "map" if self.request.GET.get("view") == "map" else "list",
                 "map_points": map_points(rows),
                 "total": context["paginator"].count if context.get("paginator") else len(rows),
-                "more_than_total": valid and filterset.results.more_than_counted,
+                "more_than_total": valid
+                and (
+                    self.cached_page["more"]
+                    if self.cached_page is not None
+                    else filterset.results.more_than_counted
+                ),
                 "query_without_page": query_without(self.request.GET, "page"),
                 **type_choices(self.request.GET),
                 "checkbox_groups": filterset.checkbox_groups(),
@@ -86,6 +141,35 @@ class MeetingSearchView(FilterView):
             }
         )
         return context
+
+
+class CachedResults:
+    """A cached page of search results for the paginator: the count as cached, and the
+    page's meetings read by primary key, in the cached order and with their distance."""
+
+    def __init__(self, entry: dict, queryset):
+        self.entry = entry
+        self.queryset = queryset
+
+    def count(self) -> int:
+        return self.entry["count"]
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, key):
+        # The paginator asks for the one page that was cached (the same page number
+        # against the same count).
+        rows = self.entry["rows"]
+        by_id = self.queryset.in_bulk([pk for pk, _closeness in rows])
+        page = []
+        for pk, closeness in rows:
+            if pk in by_id:
+                meeting = by_id[pk]
+                if closeness is not None:
+                    meeting.closeness = closeness
+                page.append(meeting)
+        return page
 
 
 ALTERNATIVES_MILES = 10
@@ -239,11 +323,41 @@ def meeting_feed(request):
         }
         return _allow_any_origin(JsonResponse(body, status=400))
     base_url = f"{request.scheme}://{request.get_host()}"
-    response = StreamingHttpResponse(
-        feed_json(filterset.qs, base_url=base_url), content_type="application/json"
-    )
+    key = None
+    if settings.LISTINGS_CACHE_SECONDS:
+        today = timezone.now().astimezone(ZoneInfo(filterset.visitor_zone)).date()
+        key = cache_key("feed", base_url, filterset.cache_words(), today.isoformat())
+        body = cache.get(key)
+        if body is not None:
+            response = HttpResponse(body, content_type="application/json")
+            response["Cache-Control"] = "public, max-age=300"
+            return _allow_any_origin(response)
+    pieces = feed_json(filterset.qs, base_url=base_url)
+    if key is not None:
+        pieces = _kept_in_cache(pieces, key)
+    response = StreamingHttpResponse(pieces, content_type="application/json")
     response["Cache-Control"] = "public, max-age=300"
     return _allow_any_origin(response)
+
+
+# A feed up to this size (about 6,000 meetings) is kept whole in the cache as it streams
+# out; a larger one (the whole country's) is streamed from the database every time, so
+# no process ever holds it in memory.
+FEED_CACHE_MAX_CHARS = 4_000_000
+
+
+def _kept_in_cache(pieces, key: str):
+    """Pass the feed's pieces through; at the end, cache the body if it was small."""
+    kept, size = [], 0
+    for piece in pieces:
+        if kept is not None:
+            kept.append(piece)
+            size += len(piece)
+            if size > FEED_CACHE_MAX_CHARS:
+                kept = None
+        yield piece
+    if kept is not None:
+        cache.set(key, "".join(kept), settings.LISTINGS_CACHE_SECONDS)
 
 
 def search_calendar(request):

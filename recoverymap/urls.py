@@ -15,3 +15,6 @@ urlpatterns = [
     path("", include("directory.urls")),
     path("", include("meetings.urls")),
 ]
+
+# A database error outside a view still gives the friendly 503 page (recoverymap.middleware).
+handler500 = "recoverymap.middleware.server_error"

@@ -414,3 +414,18 @@ def test_every_manage_page_loads_for_an_organizer_and_for_staff(client, world, s
             if model_admin.has_add_permission(client.get(url).wsgi_request):
                 add = reverse("manage:{}_{}_add".format(*info))
                 assert client.get(add).status_code == 200, (person, info)
+
+
+def test_a_meeting_follows_its_locations_new_time_zone():
+    """Its start time is a local time there: a zone fixed on the place fixes the meeting."""
+    from directory.services import location_update_for_organizer
+
+    group = make_group()
+    organizer = make_organizer(group)
+    meeting = make_meeting(group=group)
+    location = meeting.location
+    location.timezone = "America/Denver"
+    location_update_for_organizer(location=location, by=organizer)
+    meeting.refresh_from_db()
+    assert meeting.timezone == "America/Denver"
+    assert meeting.history.first().history_change_reason == "Follows its location's time zone"

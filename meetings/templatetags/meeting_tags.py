@@ -35,6 +35,15 @@ def json_ld(data) -> str:
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
 
 
+@register.filter
+def http_url(url: str) -> str:
+    """``url`` when it is a web address (http or https), else nothing: forms validate
+    websites, but a row written around them (a shell, a script) must still never become
+    a ``javascript:`` or ``data:`` link."""
+    url = (url or "").strip()
+    return url if url.lower().startswith(("http://", "https://")) else ""
+
+
 _NOT_DIALLABLE = re.compile(r"[^0-9+,*#]")
 
 

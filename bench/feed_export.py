@@ -1,0 +1,237 @@
+"""Feed export benchmark: /api/meetings.json over 250,000 meetings, time and peak memory.
+
+    .venv/bin/python bench/feed_export.py                       # SQLite, 250,000 meetings
+    .venv/bin/python bench/feed_export.py --db postgres
+    .venv/bin/python bench/feed_export.py --meetings 50000
+    .venv/bin/python bench/feed_export.py --database-url postgres://postgres@127.0.0.1:5432/db
+
+It makes a throwaway database (a temporary SQLite file; with --db postgres a new
+PostgreSQL database on $BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432,
+dropped afterwards), migrates it, loads the reference data and places and seeds the demo.
+--database-url instead reads an existing, already seeded database and changes nothing
+(for instance one that `bench/load.py --keep` left behind).
+
+Then a fresh child process (DEBUG off, as in production, and the local-memory cache, so
+the first request is a cache miss) sends one GET /api/meetings.json through Django's WSGI
+application, as gunicorn would, and reads the streamed body chunk by chunk, writing it to
+a temporary file and counting rows. It reports the wall time to the first byte and to the
+last, the bytes sent, and the child's peak resident memory (getrusage ru_maxrss, which
+includes Django itself: the baseline after start-up is shown too). Only after the clock
+and the memory figure are taken does it parse the file with json.load and check that the
+row count is the number of public meetings.
+
+Targets (issue 6): ≤ 10 s and ≤ 300 MB resident for 250,000 meetings. Not a test:
+figures only.
+"""
+
+import argparse
+import io
+import json
+import os
+import resource
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_SECONDS = 10.0
+TARGET_MB = 300.0
+
+
+def manage(*args, env):
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def prepare(database_url: str, meetings: int) -> float:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    manage("migrate", "--no-input", "-v0", env=env)
+    manage("loaddata", "-v0", "fellowships", "meeting_types", env=env)
+    manage("load_places", env=env)
+    started = time.perf_counter()
+    manage("seed_demo", "--meetings", str(meetings), "--seed", "1", env=env)
+    return time.perf_counter() - started
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+
+
+def measure() -> dict:
+    """Runs in a fresh process whose DATABASE_URL names the seeded database."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recoverymap.settings")
+    from django.core.wsgi import get_wsgi_application
+
+    application = get_wsgi_application()  # django.setup() and the middleware chain
+    from meetings.models import Meeting
+
+    public = Meeting.objects.public().count()
+    from django.db import connection
+
+    connection.close()  # the request opens its own, as in a server
+    baseline = rss_mb()
+
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/api/meetings.json",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "443",
+        "HTTP_HOST": "127.0.0.1",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "https",  # as behind a TLS proxy: no HTTPS redirect
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    status_line = []
+
+    def start_response(status, headers, exc_info=None):
+        status_line.append(status)
+
+    size = rows = chunks = 0
+    first_byte = None
+    with tempfile.TemporaryFile() as body:
+        started = time.perf_counter()
+        result = application(environ, start_response)
+        try:
+            for chunk in result:
+                if first_byte is None:
+                    first_byte = time.perf_counter() - started
+                size += len(chunk)
+                chunks += 1
+                # Keys are never escaped and quotes inside values always are, so this
+                # counts rows exactly.
+                rows += chunk.count(b'"slug":')
+                body.write(chunk)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        seconds = time.perf_counter() - started
+        peak = rss_mb()
+        # Checked after the figures are taken: parsing 100+ MB of JSON needs memory too.
+        body.seek(0)
+        parsed = json.load(body)
+    assert status_line and status_line[0].startswith("200"), status_line
+    assert isinstance(parsed, list), type(parsed)
+    return {
+        "status": status_line[0],
+        "public": public,
+        "rows": rows,
+        "parsed": len(parsed),
+        "slugs": len({row["slug"] for row in parsed}),
+        "bytes": size,
+        "chunks": chunks,
+        "first byte s": first_byte or seconds,
+        "seconds": seconds,
+        "baseline MB": baseline,
+        "peak MB": peak,
+    }
+
+
+def child_env(database_url: str) -> dict:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    env.update(
+        DJANGO_SETTINGS_MODULE="recoverymap.settings",
+        DEBUG="0",  # with DEBUG on Django also keeps every query's SQL
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="false",
+        GEOCODER="",
+        LOG_LEVEL="WARNING",
+    )
+    env.pop("REDIS_URL", None)  # never a shared cache that another database filled
+    return env
+
+
+def run(args) -> dict:
+    tmp = drop = None
+    seed_seconds = None
+    if args.database_url:
+        url = args.database_url
+    elif args.db == "sqlite":
+        tmp = tempfile.TemporaryDirectory(prefix="recoverymap-bench-")
+        url = f"sqlite:///{tmp.name}/bench.sqlite3"
+    else:
+        server = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+        name = f"recoverymap_bench_{uuid.uuid4().hex[:8]}"
+        subprocess.run(["psql", f"{server}/postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
+        url = f"{server}/{name}"
+
+        def drop():
+            subprocess.run(
+                ["psql", f"{server}/postgres", "-qc", f"DROP DATABASE {name}"], check=False
+            )
+
+    try:
+        if not args.database_url:
+            seed_seconds = prepare(url, args.meetings)
+            if url.startswith("postgres"):
+                subprocess.run(["psql", url, "-qc", "VACUUM ANALYZE"], check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--measure"],
+            cwd=ROOT,
+            env=child_env(url),
+            capture_output=True,
+            text=True,
+        )
+        if out.returncode:
+            sys.exit(f"measuring failed:\n{out.stderr}")
+        figures = json.loads(out.stdout.strip().splitlines()[-1])
+        figures["seed s"] = seed_seconds
+        figures["database"] = url.split(":", 1)[0].replace("postgresql", "postgres")
+        return figures
+    finally:
+        if drop:
+            drop()
+        if tmp:
+            tmp.cleanup()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--meetings", type=int, default=250_000)
+    parser.add_argument(
+        "--database-url", help="an existing seeded database to read (nothing is created)"
+    )
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure()))
+        return
+    f = run(args)
+    ok_rows = f["rows"] == f["parsed"] == f["slugs"] == f["public"]
+    ok_time = f["seconds"] <= TARGET_SECONDS
+    ok_mem = f["peak MB"] <= TARGET_MB
+    print()
+    print(f"Feed export benchmark: GET /api/meetings.json, {f['public']:,} public meetings")
+    print()
+    print("| database | rows | MB sent | first byte (s) | total (s) | baseline RSS (MB) "
+          "| peak RSS (MB) | valid JSON, all rows |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|")
+    print(
+        f"| {f['database']} | {f['rows']:,} | {f['bytes'] / 2**20:.1f} | "
+        f"{f['first byte s']:.2f} | {f['seconds']:.2f} | {f['baseline MB']:.0f} | "
+        f"{f['peak MB']:.0f} | {'yes' if ok_rows else 'NO'} |"
+    )
+    if f["seed s"] is not None:
+        print(f"(seeding took {f['seed s']:.0f} s; not part of the figures)")
+    print()
+    print(f"Targets: total ≤ {TARGET_SECONDS:g} s, peak RSS ≤ {TARGET_MB:g} MB")
+    misses = [m for m, ok in (("time", ok_time), ("memory", ok_mem), ("rows", ok_rows)) if not ok]
+    print("all targets met" if not misses else "MISSED " + ", ".join(misses))
+    if misses:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

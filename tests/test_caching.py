@@ -1,0 +1,182 @@
+"""Search pages and the feed are cached, keyed by the listings' version, and dropped
+whenever a listing changes; with REDIS_URL set, the same against the real Redis."""
+
+import json
+import os
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from meetings.listings import listings_changing, listings_version
+from meetings.services import meetings_confirm
+from tests.conftest import make_meeting, make_place
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries(client, url, params=None):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return len(queries), response
+
+
+@pytest.fixture
+def nearby():
+    make_place()
+    return [make_meeting(name=f"Lakeside {n}", day=n % 7) for n in range(3)]
+
+
+def test_a_repeated_search_is_read_from_the_cache(client, nearby):
+    url = reverse("meetings:meeting-list")
+    first, page = _queries(client, url, {"near": "55404"})
+    second, again = _queries(client, url, {"near": "55404"})
+    assert second < first
+    assert page.content == again.content
+
+
+def test_parameters_in_another_order_share_the_cached_page(client, nearby):
+    url = reverse("meetings:meeting-list")
+    first, _page = _queries(client, url + "?near=55404&radius=25")
+    second, _page = _queries(client, url + "?radius=25&near=55404&q=")
+    assert second < first
+
+
+def test_a_group_approved_by_staff_shows_on_the_next_search(client, nearby):
+    from directory.models import Group
+    from directory.services import group_approve
+    from tests.conftest import make_group, make_user
+
+    url = reverse("meetings:meeting-list")
+    pending = make_group(name="Waiting Room Group", status=Group.Status.PENDING)
+    make_meeting(group=pending, name="Waiting Room")
+    assert "Waiting Room" not in client.get(url, {"near": "55404"}).content.decode()
+    group_approve(group=pending, by=make_user(is_staff=True))
+    assert "Waiting Room" in client.get(url, {"near": "55404"}).content.decode()
+
+
+def test_an_organizers_edit_in_manage_shows_on_the_next_search(client, nearby):
+    from tests.conftest import make_organizer
+
+    url = reverse("meetings:meeting-list")
+    assert "Lakeside Hall" not in client.get(url, {"near": "55404"}).content.decode()
+    location = nearby[0].location
+    organizer = make_organizer(nearby[0].group)
+    client.force_login(organizer)
+    change = reverse("manage:directory_location_change", args=[location.pk])
+    data = {
+        name: getattr(location, name)
+        for name in ["address", "city", "state", "postal_code", "country", "timezone"]
+    }
+    data |= {
+        "name": "Lakeside Hall",
+        "latitude": location.latitude,
+        "longitude": location.longitude,
+        "directions": "",
+        "accessibility_notes": "",
+    }
+    assert client.post(change, data).status_code == 302
+    client.logout()
+    assert "Lakeside Hall" in client.get(url, {"near": "55404"}).content.decode()
+
+
+def test_a_meeting_renamed_through_the_orm_shows_on_the_next_search(client, nearby):
+    url = reverse("meetings:meeting-list")
+    assert "Lakeside 0" in client.get(url, {"near": "55404"}).content.decode()
+    nearby[0].name = "Harbor Light"
+    nearby[0].save()
+    page = client.get(url, {"near": "55404"}).content.decode()
+    assert "Harbor Light" in page and "Lakeside 0" not in page
+
+
+def test_a_change_of_types_drops_the_cache(nearby, spec_types):
+    before = listings_version()
+    nearby[0].types.add(spec_types["W"])
+    assert listings_version() != before
+
+
+def test_bulk_writes_drop_the_cache_once(nearby):
+    before = listings_version()
+    with listings_changing():
+        nearby[0].save()
+        nearby[1].save()
+        assert listings_version() == before
+    assert listings_version() != before
+    before = listings_version()
+    meetings_confirm(meetings=type(nearby[0]).objects.all(), by=None)
+    assert listings_version() != before
+
+
+def test_the_feed_is_cached_until_a_listing_changes(client, nearby):
+    url = reverse("meetings:meeting-feed")
+    first = b"".join(client.get(url).streaming_content)
+    cached = client.get(url)
+    assert not cached.streaming  # the whole body, from the cache
+    assert cached.content == first
+    assert cached["Access-Control-Allow-Origin"] == "*"
+    nearby[1].name = "Harbor Light"
+    nearby[1].save()
+    fresh = client.get(url)
+    names = [row["name"] for row in json.loads(b"".join(fresh.streaming_content))]
+    assert "Harbor Light" in names
+
+
+def test_an_import_drops_the_cache(client, nearby):
+    from django.core.management import call_command
+
+    from directory.models import Fellowship
+    from meetings.formats import parse
+    from meetings.services import meetings_import
+
+    call_command("loaddata", "fellowships", "meeting_types", verbosity=0)
+    before = listings_version()
+    row = {
+        "name": "Imported Hope",
+        "slug": "imported-hope",
+        "day": 2,
+        "time": "18:00",
+        "formatted_address": "1 Main St, Minneapolis, MN 55403, USA",
+        "latitude": 44.97,
+        "longitude": -93.27,
+        "timezone": "America/Chicago",
+    }
+    meetings_import(
+        records=parse(json.dumps([row]).encode(), "meeting-guide"),
+        fellowship=Fellowship.objects.get(slug="aa"),
+        source="t",
+    )
+    assert listings_version() != before
+    page = client.get(reverse("meetings:meeting-list"), {"near": "55404", "radius": 25})
+    assert "Imported Hope" in page.content.decode()
+
+
+# The real Redis (REDIS_URL, as .ci/run sets it) -----------------------------------------
+
+needs_redis = pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set: no Redis to test against"
+)
+
+
+@needs_redis
+def test_the_cache_is_redis_when_redis_url_is_set(settings):
+    assert settings.CACHES["default"]["BACKEND"] == "recoverymap.cache.FailSoftRedisCache"
+    cache.set("probe", {"a": 1}, 30)
+    assert cache.get("probe") == {"a": 1}
+    assert cache.incr("counter") if cache.add("counter", 1) else True
+
+
+@needs_redis
+def test_search_and_feed_caching_work_on_redis(client, nearby):
+    url = reverse("meetings:meeting-list")
+    first, _page = _queries(client, url, {"near": "55404"})
+    second, _page = _queries(client, url, {"near": "55404"})
+    assert second < first
+    feed = reverse("meetings:meeting-feed")
+    b"".join(client.get(feed).streaming_content)
+    assert not client.get(feed).streaming
+    nearby[0].name = "Harbor Light"
+    nearby[0].save()
+    assert "Harbor Light" in client.get(url, {"near": "55404"}).content.decode()
