@@ -210,9 +210,12 @@ def main():
     print("query: time in the database; search: query plus the ORM; view: the whole page.")
     print()
     print("Targets: " + ", ".join(f"{k} ≤ {v:g} ms" for k, v in TARGETS.items()))
+    missed = False
     for db, f in results.items():
         misses = [k for k, v in TARGETS.items() if f[k] > v]
+        missed = missed or bool(misses)
         print(f"{db}: " + ("all targets met" if not misses else "MISSED " + ", ".join(misses)))
+    sys.exit(1 if missed else 0)
 
 
 if __name__ == "__main__":
