@@ -36,6 +36,7 @@ run: setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install-dev
+	mkdir -p var
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
