@@ -25,6 +25,7 @@ figures only.
 """
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -34,26 +35,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, prepare, throwaway_database
+
 TARGET_SECONDS = 10.0
 TARGET_MB = 300.0
-
-
-def manage(*args, env):
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
-
-
-def prepare(database_url: str, meetings: int) -> float:
-    env = {**os.environ, "DATABASE_URL": database_url}
-    manage("migrate", "--no-input", "-v0", env=env)
-    manage("loaddata", "-v0", "fellowships", "meeting_types", env=env)
-    manage("load_places", env=env)
-    started = time.perf_counter()
-    manage("seed_demo", "--meetings", str(meetings), "--seed", "1", env=env)
-    return time.perf_counter() - started
 
 
 def rss_mb() -> float:
@@ -153,29 +139,13 @@ def child_env(database_url: str) -> dict:
 
 
 def run(args) -> dict:
-    tmp = drop = None
-    seed_seconds = None
-    if args.database_url:
-        url = args.database_url
-    elif args.db == "sqlite":
-        tmp = tempfile.TemporaryDirectory(prefix="recoverymap-bench-")
-        url = f"sqlite:///{tmp.name}/bench.sqlite3"
-    else:
-        server = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
-        name = f"recoverymap_bench_{uuid.uuid4().hex[:8]}"
-        subprocess.run(["psql", f"{server}/postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
-        url = f"{server}/{name}"
-
-        def drop():
-            subprocess.run(
-                ["psql", f"{server}/postgres", "-qc", f"DROP DATABASE {name}"], check=False
-            )
-
-    try:
-        if not args.database_url:
+    with contextlib.ExitStack() as stack:
+        seed_seconds = None
+        if args.database_url:
+            url = args.database_url
+        else:
+            url = stack.enter_context(throwaway_database(args.db))
             seed_seconds = prepare(url, args.meetings)
-            if url.startswith("postgres"):
-                subprocess.run(["psql", url, "-qc", "VACUUM ANALYZE"], check=True)
         out = subprocess.run(
             [sys.executable, __file__, "--measure"],
             cwd=ROOT,
@@ -189,11 +159,6 @@ def run(args) -> dict:
         figures["seed s"] = seed_seconds
         figures["database"] = url.split(":", 1)[0].replace("postgresql", "postgres")
         return figures
-    finally:
-        if drop:
-            drop()
-        if tmp:
-            tmp.cleanup()
 
 
 def main():

@@ -33,6 +33,7 @@ response other than 200. Not a test: figures only; on a shared machine they are 
 """
 
 import argparse
+import contextlib
 import os
 import random
 import re
@@ -47,7 +48,8 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, prepare, psql, throwaway_database
+
 LUA = ROOT / "bench" / "load_urls.lua"
 TARGETS = {"requests/s": 150.0, "p99 ms": 300.0}
 FILTERS = [
@@ -112,23 +114,6 @@ function done(summary, latency, requests)
   io.write(string.format("BENCH requests %%d\\n", summary.requests))
 end
 """
-
-
-def psql(url: str, sql: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(["psql", url, "-qAtc", sql], text=True, **kwargs)
-
-
-def manage(*args, env):
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
-
-
-def prepare(database_url: str, meetings: int) -> None:
-    env = {**os.environ, "DATABASE_URL": database_url}
-    manage("migrate", "--no-input", "-v0", env=env)
-    manage("loaddata", "-v0", "fellowships", "meeting_types", env=env)
-    manage("load_places", env=env)
-    manage("seed_demo", "--meetings", str(meetings), "--seed", "1", env=env)
-    psql(database_url, "VACUUM ANALYZE", check=True)
 
 
 def need_tools() -> tuple[str, str]:
@@ -256,14 +241,9 @@ def main():
     args = parser.parse_args()
     gunicorn, wrk = need_tools()
 
-    server_url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
-    created = None
-    if args.database_url:
-        url = args.database_url
-    else:
-        created = f"recoverymap_load_{uuid.uuid4().hex[:8]}"
-        psql(f"{server_url}/postgres", f"CREATE DATABASE {created}", check=True)
-        url = f"{server_url}/{created}"
+    stack = contextlib.ExitStack()
+    created = not args.database_url
+    url = args.database_url or stack.enter_context(throwaway_database("postgres", keep=args.keep))
     server = None
     try:
         if created:
@@ -310,10 +290,7 @@ def main():
                 server.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 server.kill()
-        if created and not args.keep:
-            psql(f"{server_url}/postgres", f"DROP DATABASE IF EXISTS {created}", check=False)
-        elif created:
-            print(f"Kept the database: --database-url {url}")
+        stack.close()
 
     print()
     print(

@@ -24,12 +24,10 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, prepare, throwaway_database
+
 TARGETS = {"query p50": 8.0, "query p95": 30.0, "view p50": 60.0}
 FILTERS = [
     {"fellowship": "aa"},
@@ -43,20 +41,6 @@ FILTERS = [
     {"type": ["ST", "X"]},
     {"language": "S"},
 ]
-
-
-def manage(*args, env):
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
-
-
-def prepare(database_url: str, meetings: int) -> float:
-    env = {**os.environ, "DATABASE_URL": database_url}
-    manage("migrate", "--no-input", "-v0", env=env)
-    manage("loaddata", "-v0", "fellowships", "meeting_types", env=env)
-    manage("load_places", env=env)
-    started = time.perf_counter()
-    manage("seed_demo", "--meetings", str(meetings), "--seed", "1", env=env)
-    return time.perf_counter() - started
 
 
 def percentile(values, p):
@@ -144,27 +128,8 @@ def measure(searches: int) -> dict:
 
 
 def run_one(db: str, meetings: int, searches: int) -> dict:
-    tmp = None
-    if db == "sqlite":
-        tmp = tempfile.TemporaryDirectory()
-        url = f"sqlite:///{tmp.name}/bench.sqlite3"
-        drop = None
-    else:
-        server = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
-        name = f"recoverymap_bench_{uuid.uuid4().hex[:8]}"
-        subprocess.run(["psql", f"{server}/postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
-        url = f"{server}/{name}"
-
-        def drop():
-            subprocess.run(
-                ["psql", f"{server}/postgres", "-qc", f"DROP DATABASE {name}"], check=False
-            )
-
-    try:
+    with throwaway_database(db) as url:
         seed_seconds = prepare(url, meetings)
-        if db == "postgres":
-            env = {**os.environ, "DATABASE_URL": url}
-            subprocess.run(["psql", url, "-qc", "VACUUM ANALYZE"], check=True, env=env)
         out = subprocess.run(
             [sys.executable, __file__, "--measure", str(searches)],
             cwd=ROOT,
@@ -177,11 +142,6 @@ def run_one(db: str, meetings: int, searches: int) -> dict:
         figures = json.loads(out.stdout.strip().splitlines()[-1])
         figures["seed s"] = seed_seconds
         return figures
-    finally:
-        if drop:
-            drop()
-        if tmp:
-            tmp.cleanup()
 
 
 def main():
