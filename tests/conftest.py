@@ -129,3 +129,42 @@ def spec_types(db):
         code: MeetingType.objects.create(code=code, name=name, category=cat)
         for code, name, cat in rows
     }
+
+
+def two_groups_world() -> dict:
+    """Two groups, each with an organizer and a meeting at its own place, and a staff
+    member: the cast of every permission test."""
+    ours = make_group(name="Sunrise Serenity")
+    theirs = make_group(name="Evening Reflections")
+    return {
+        "ours": ours,
+        "theirs": theirs,
+        "mine": make_meeting(group=ours, location=make_location(name="Our Hall")),
+        "other": make_meeting(group=theirs, location=make_location(name="Their Hall")),
+        "owner": make_organizer(ours, display_name="Sam"),
+        "stranger": make_organizer(theirs, display_name="Alex"),
+        "staff": make_user(is_staff=True),
+    }
+
+
+def meeting_form_data(meeting, **changes) -> dict:
+    """A meeting's admin change form as posted, with ``changes``."""
+    data = {
+        "group": meeting.group_id,
+        "name": meeting.name,
+        "status": meeting.status,
+        "day": meeting.day,
+        "start_time": meeting.start_time.strftime("%H:%M"),
+        "end_time": meeting.end_time.strftime("%H:%M"),
+        "timezone": meeting.timezone,
+        "attendance": meeting.attendance,
+        "location": meeting.location_id or "",
+        "conference_url": meeting.conference_url,
+        "conference_url_notes": meeting.conference_url_notes,
+        "conference_phone": meeting.conference_phone,
+        "conference_phone_notes": meeting.conference_phone_notes,
+        "access": meeting.access,
+        "notes": meeting.notes,
+    }
+    data.update(changes)
+    return data

@@ -15,10 +15,11 @@ from directory.models import Group, Location
 from meetings.models import Meeting, ProblemReport
 from tests.conftest import (
     make_group,
-    make_location,
     make_meeting,
     make_organizer,
     make_user,
+    meeting_form_data,
+    two_groups_world,
 )
 
 pytestmark = pytest.mark.django_db
@@ -27,41 +28,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world():
     """Two groups, each with an organizer and a meeting at its own place."""
-    ours = make_group(name="Sunrise Serenity")
-    theirs = make_group(name="Evening Reflections")
-    mine = make_meeting(group=ours, location=make_location(name="Our Hall"))
-    other = make_meeting(group=theirs, location=make_location(name="Their Hall"))
-    return {
-        "ours": ours,
-        "theirs": theirs,
-        "mine": mine,
-        "other": other,
-        "owner": make_organizer(ours, display_name="Sam"),
-        "stranger": make_organizer(theirs, display_name="Alex"),
-        "staff": make_user(is_staff=True),
-    }
-
-
-def _meeting_form(meeting, **changes) -> dict:
-    data = {
-        "group": meeting.group_id,
-        "name": meeting.name,
-        "status": meeting.status,
-        "day": meeting.day,
-        "start_time": meeting.start_time.strftime("%H:%M"),
-        "end_time": meeting.end_time.strftime("%H:%M"),
-        "timezone": meeting.timezone,
-        "attendance": meeting.attendance,
-        "location": meeting.location_id or "",
-        "conference_url": meeting.conference_url,
-        "conference_url_notes": meeting.conference_url_notes,
-        "conference_phone": meeting.conference_phone,
-        "conference_phone_notes": meeting.conference_phone_notes,
-        "access": meeting.access,
-        "notes": meeting.notes,
-    }
-    data.update(changes)
-    return data
+    return two_groups_world()
 
 
 def _location_form(location, **changes) -> dict:
@@ -145,7 +112,7 @@ def test_an_organizer_changes_a_meeting_time_and_it_is_live(client, world):
     client.force_login(world["owner"])
     url = reverse("manage:meetings_meeting_change", args=[meeting.pk])
     assert client.get(url).status_code == 200
-    response = client.post(url, _meeting_form(meeting, start_time="18:30", end_time="19:30"))
+    response = client.post(url, meeting_form_data(meeting, start_time="18:30", end_time="19:30"))
     assert response.status_code == 302
     meeting.refresh_from_db()
     assert meeting.start_time == dt.time(18, 30)
@@ -159,7 +126,7 @@ def test_another_organizer_cannot_see_or_change_a_meeting(client, world):
     for view in ("change", "history", "delete"):
         url = reverse(f"manage:meetings_meeting_{view}", args=[meeting.pk])
         assert client.get(url).status_code == 404, view
-        assert client.post(url, _meeting_form(meeting, start_time="06:00")).status_code == 404
+        assert client.post(url, meeting_form_data(meeting, start_time="06:00")).status_code == 404
     changelist = reverse("manage:meetings_meeting_changelist")
     client.post(changelist, {"action": "retire", "_selected_action": [meeting.pk]})
     meeting.refresh_from_db()
@@ -171,7 +138,7 @@ def test_staff_change_any_meeting_in_manage(client, world):
     meeting = world["other"]
     client.force_login(world["staff"])
     url = reverse("manage:meetings_meeting_change", args=[meeting.pk])
-    assert client.post(url, _meeting_form(meeting, start_time="06:00")).status_code == 302
+    assert client.post(url, meeting_form_data(meeting, start_time="06:00")).status_code == 302
     meeting.refresh_from_db()
     assert meeting.start_time == dt.time(6, 0)
 
@@ -184,13 +151,13 @@ def test_an_organizer_adds_meetings_only_to_their_own_groups(client, world):
     assert "Their Hall" not in page
 
     template = world["mine"]
-    ok = _meeting_form(template, day=4, name="")
+    ok = meeting_form_data(template, day=4, name="")
     assert client.post(add, ok).status_code == 302
     assert world["ours"].meetings.count() == 2
 
     for refused in (
-        _meeting_form(template, day=5, group=world["theirs"].pk),
-        _meeting_form(template, day=5, location=world["other"].location_id),
+        meeting_form_data(template, day=5, group=world["theirs"].pk),
+        meeting_form_data(template, day=5, location=world["other"].location_id),
     ):
         response = client.post(add, refused)
         assert response.status_code == 200
@@ -330,7 +297,7 @@ def test_a_place_an_organizer_adds_can_be_used_by_their_new_meeting(client, worl
     data = _location_form(world["mine"].location, name="New Hall", address="1 New St")
     assert client.post(reverse("manage:directory_location_add"), data).status_code == 302
     added = Location.objects.get(name="New Hall")
-    meeting = _meeting_form(world["mine"], day=6, location=added.pk)
+    meeting = meeting_form_data(world["mine"], day=6, location=added.pk)
     assert client.post(reverse("manage:meetings_meeting_add"), meeting).status_code == 302
     assert world["ours"].meetings.get(day=6).location == added
 
@@ -374,7 +341,7 @@ def test_saving_public_text_with_a_full_name_warns_but_saves(client, world):
     client.force_login(world["owner"])
     url = reverse("manage:meetings_meeting_change", args=[meeting.pk])
     response = client.post(
-        url, _meeting_form(meeting, notes="Ask John Smith for the key"), follow=True
+        url, meeting_form_data(meeting, notes="Ask John Smith for the key"), follow=True
     )
     page = response.content.decode()
     assert "Notes: “John Smith” looks like a full name" in page

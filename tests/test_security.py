@@ -30,6 +30,8 @@ from tests.conftest import (
     make_organizer,
     make_place,
     make_user,
+    meeting_form_data,
+    two_groups_world,
 )
 
 pytestmark = pytest.mark.django_db
@@ -298,7 +300,7 @@ def test_the_manage_form_refuses_a_javascript_join_link(client):
     meeting = make_meeting(group=group, attendance="online", conference_url="https://zoom.us/j/1")
     client.force_login(make_organizer(group))
     url = reverse("manage:meetings_meeting_change", args=[meeting.pk])
-    response = client.post(url, _meeting_form(meeting, conference_url=JAVASCRIPT_URL))
+    response = client.post(url, meeting_form_data(meeting, conference_url=JAVASCRIPT_URL))
     assert response.status_code == 200
     meeting.refresh_from_db()
     assert meeting.conference_url == "https://zoom.us/j/1"
@@ -374,42 +376,11 @@ def test_a_type_code_with_a_nul_byte_is_dropped_before_any_query(spec_types):
 @pytest.fixture
 def world():
     """Two groups, each with an organizer and a meeting; an open report on ours."""
-    ours = make_group(name="Sunrise Serenity")
-    theirs = make_group(name="Evening Reflections")
-    mine = make_meeting(group=ours, location=make_location(name="Our Hall"))
-    other = make_meeting(group=theirs, location=make_location(name="Their Hall"))
-    return {
-        "ours": ours,
-        "theirs": theirs,
-        "mine": mine,
-        "other": other,
-        "report": ProblemReport.objects.create(meeting=mine, category="time"),
-        "owner": make_organizer(ours, display_name="Sam"),
-        "stranger": make_organizer(theirs, display_name="Alex"),
-        "staff": make_user(is_staff=True, is_superuser=True),
-    }
-
-
-def _meeting_form(meeting, **changes) -> dict:
-    data = {
-        "group": meeting.group_id,
-        "name": meeting.name,
-        "status": meeting.status,
-        "day": meeting.day,
-        "start_time": meeting.start_time.strftime("%H:%M"),
-        "end_time": meeting.end_time.strftime("%H:%M"),
-        "timezone": meeting.timezone,
-        "attendance": meeting.attendance,
-        "location": meeting.location_id or "",
-        "conference_url": meeting.conference_url,
-        "conference_url_notes": meeting.conference_url_notes,
-        "conference_phone": meeting.conference_phone,
-        "conference_phone_notes": meeting.conference_phone_notes,
-        "access": meeting.access,
-        "notes": meeting.notes,
-    }
-    data.update(changes)
-    return data
+    world = two_groups_world()
+    world["staff"].is_superuser = True
+    world["staff"].save(update_fields=["is_superuser"])
+    world["report"] = ProblemReport.objects.create(meeting=world["mine"], category="time")
+    return world
 
 
 def _state(world) -> tuple:
@@ -470,7 +441,7 @@ def _csrf_posts(w) -> dict[str, tuple[str | None, str, dict]]:
         "admin change meeting": (
             "staff",
             reverse("admin:meetings_meeting_change", args=[mine.pk]),
-            _meeting_form(mine, start_time="06:00"),
+            meeting_form_data(mine, start_time="06:00"),
         ),
         "admin change group": (
             "staff",
@@ -485,7 +456,7 @@ def _csrf_posts(w) -> dict[str, tuple[str | None, str, dict]]:
         "manage change meeting": (
             "owner",
             reverse("manage:meetings_meeting_change", args=[mine.pk]),
-            _meeting_form(mine, start_time="06:00"),
+            meeting_form_data(mine, start_time="06:00"),
         ),
         "manage retire meeting": (
             "owner",
@@ -656,7 +627,7 @@ ACTIONS = {
     "change meeting": (
         "post",
         lambda w: reverse("manage:meetings_meeting_change", args=[w["mine"].pk]),
-        lambda w: _meeting_form(w["mine"], start_time="06:00", end_time="07:00"),
+        lambda w: meeting_form_data(w["mine"], start_time="06:00", end_time="07:00"),
         lambda w: Meeting.objects.get(pk=w["mine"].pk).start_time == dt.time(6, 0),
     ),
     "retire meeting": (
@@ -773,7 +744,9 @@ def test_no_organizer_email_or_private_field_is_public(client):
     client.force_login(organizer)
     url = reverse("manage:meetings_meeting_change", args=[meeting.pk])
     assert (
-        client.post(url, _meeting_form(meeting, start_time="18:00", end_time="19:00")).status_code
+        client.post(
+            url, meeting_form_data(meeting, start_time="18:00", end_time="19:00")
+        ).status_code
         == 302
     )
     client.post(reverse("accounts:meeting-confirm", args=[online.slug]))
