@@ -14,12 +14,12 @@ install wrk`).
    --meetings demo meetings, then VACUUM ANALYZE. --database-url skips all that and uses
    an existing seeded database (never dropped); --keep leaves the new one behind for the
    next run.
-2. gunicorn with --workers sync workers on 127.0.0.1 and a free port, configured as in
-   production by the environment: DEBUG=false, a random SECRET_KEY, ALLOWED_HOSTS=127.0.0.1,
-   DATABASE_URL. TLS would end at the reverse proxy, so SECURE_SSL_REDIRECT=false,
-   TRUST_X_FORWARDED_PROTO=true and every request carries X-Forwarded-Proto: https.
-   STATIC_MANIFEST=false (no collectstatic needed: no static file is in the mix).
-   --cache redis (default) uses the Redis on $BENCH_REDIS_URL
+2. gunicorn with --workers sync workers (--worker-threads N: gthread) on 127.0.0.1 and a
+   free port, configured as in production by the environment: DEBUG=false, a random
+   SECRET_KEY, ALLOWED_HOSTS=127.0.0.1, DATABASE_URL. TLS would end at the reverse proxy,
+   so SECURE_SSL_REDIRECT=false, TRUST_X_FORWARDED_PROTO=true and every request carries
+   X-Forwarded-Proto: https. STATIC_MANIFEST=false (no collectstatic needed: no static
+   file is in the mix). --cache redis (default) uses the Redis on $BENCH_REDIS_URL
    (redis://127.0.0.1:6379/0) under a key prefix of its own; --cache locmem each worker's
    memory; --cache off sets LISTINGS_CACHE_SECONDS=0.
 3. wrk -t2 -c32 -d30s with bench/load_urls.lua (written by this script): --urls search
@@ -27,6 +27,11 @@ install wrk`).
    seeded venues, a third with no filter, a third with one or two filters, a third sorted
    soonest first. The Lua script counts every response that is not a 200 (wrk itself
    counts only 4xx and 5xx) and reports exact latency percentiles.
+4. Twice: "cold" starts from an empty cache, so it includes the first visit of every URL
+   (each page built from the database); "warm" is the same load again, as on a site that
+   has been serving for a while (pages still expire as their clock words change, and the
+   online section every minute). Both rows are printed; the targets are judged on the
+   warm run, and errors on both.
 
 Traffic goes only to 127.0.0.1. Targets (issue 6): ≥ 150 requests/s, p99 ≤ 300 ms, no
 response other than 200. Not a test: figures only; on a shared machine they are noisy.
@@ -234,6 +239,7 @@ def main():
     parser.add_argument("--keep", action="store_true", help="do not drop the new database")
     parser.add_argument("--cache", choices=["redis", "locmem", "off"], default="redis")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-threads", type=int, default=1, help="gunicorn --threads")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", default="30s")
@@ -264,6 +270,7 @@ def main():
             [
                 gunicorn, "recoverymap.wsgi:application",
                 "--workers", str(args.workers),
+                "--threads", str(args.worker_threads),
                 "--bind", f"127.0.0.1:{port}",
                 "--log-level", "warning",
             ],
@@ -279,10 +286,12 @@ def main():
             wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}",
             "--timeout", "10s", "--latency", "-s", str(LUA), base + "/",
         ]  # fmt: skip
-        print("$ " + " ".join(command), flush=True)
-        out = subprocess.run(command, capture_output=True, text=True, check=True)
-        print(out.stdout)
-        f = parse_wrk(out.stdout)
+        runs = {}
+        for run in ("cold", "warm"):
+            print(f"$ {' '.join(command)}   # {run} cache", flush=True)
+            out = subprocess.run(command, capture_output=True, text=True, check=True)
+            print(out.stdout)
+            runs[run] = parse_wrk(out.stdout)
     finally:
         if server is not None:
             server.terminate()
@@ -294,29 +303,32 @@ def main():
 
     print()
     print(
-        f"Load benchmark: gunicorn {args.workers} workers, {meetings:,} meetings on PostgreSQL, "
-        f"wrk {args.threads} threads × {args.connections} connections × {args.duration}, "
-        f"{len(paths):,} search URLs, cache {args.cache}"
+        f"Load benchmark: gunicorn {args.workers} workers × {args.worker_threads} thread(s), "
+        f"{meetings:,} meetings on PostgreSQL, wrk {args.threads} threads × "
+        f"{args.connections} connections × {args.duration}, {len(paths):,} search URLs, "
+        f"cache {args.cache}"
     )
     print()
-    print("| requests/s | requests | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) "
+    print("| run | requests/s | requests | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) "
           "| non-2xx | not 200 | socket errors |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|")
-    print(
-        f"| {f['requests/s']:.1f} | {f['requests']:,} | {f['p50 ms']:.1f} | {f['p90 ms']:.1f} | "
-        f"{f['p99 ms']:.1f} | {f['max ms']:.1f} | {f['non-2xx']:,} | {f['not 200']:,} | "
-        f"{f['socket errors']:,} |"
-    )
-    if f["statuses"]:
-        print(f"statuses other than 200 (first few):{f['statuses'][:200]}")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for run, f in runs.items():
+        print(
+            f"| {run} | {f['requests/s']:.1f} | {f['requests']:,} | {f['p50 ms']:.1f} | "
+            f"{f['p90 ms']:.1f} | {f['p99 ms']:.1f} | {f['max ms']:.1f} | {f['non-2xx']:,} | "
+            f"{f['not 200']:,} | {f['socket errors']:,} |"
+        )
+        if f["statuses"]:
+            print(f"statuses other than 200 (first few):{f['statuses'][:200]}")
     print()
-    print("Targets: ≥ 150 requests/s, p99 ≤ 300 ms, every response a 200")
+    print("Targets (the warm run): ≥ 150 requests/s, p99 ≤ 300 ms; every response a 200")
+    warm = runs["warm"]
     misses = []
-    if f["requests/s"] < TARGETS["requests/s"]:
+    if warm["requests/s"] < TARGETS["requests/s"]:
         misses.append("requests/s")
-    if f["p99 ms"] > TARGETS["p99 ms"]:
+    if warm["p99 ms"] > TARGETS["p99 ms"]:
         misses.append("p99")
-    if f["non-2xx"] or f["not 200"] or f["socket errors"]:
+    if any(f["non-2xx"] or f["not 200"] or f["socket errors"] for f in runs.values()):
         misses.append("errors")
     print("all targets met" if not misses else "MISSED " + ", ".join(misses))
     if misses:

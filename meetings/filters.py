@@ -309,21 +309,34 @@ class MeetingFilter(django_filters.FilterSet):
     def widened(self) -> bool:
         return self.radius_used is not None and self.radius_used != self.radius_asked
 
-    def online_soon(self, limit=5):
-        """The "Online meetings starting soon" section that follows a nearby list.
-
-        It does not depend on the place, so every search with the same other filters
-        shares it for a minute (the cache holds the meetings' ids in order)."""
-        if self.point is None or not self.form.is_valid():
-            return []
+    def online_soon_filters(self) -> dict | None:
+        """The filters of the "Online meetings starting soon" section that follows a
+        nearby list (the search's own, less the place, radius, order and attendance), or
+        None when the page has no such section."""
+        if not self.form.is_valid() or self.point is None:  # validation finds the point
+            return None
         attendance = set(self.form.cleaned_data.get("attendance") or [])
         if attendance and attendance <= {"in_person"}:
-            return []
-        chosen = {
+            return None
+        return {
             name: value
             for name, value in self.form.cleaned_data.items()
             if name not in ONLINE_SOON_IGNORES and value not in (None, "", [])
         }
+
+    def online_soon_words(self) -> list[tuple[str, object]] | None:
+        """The section's filters as plain values, for cache keys (None: no section)."""
+        chosen = self.online_soon_filters()
+        return None if chosen is None else sorted(_cache_words(chosen).items())
+
+    def online_soon(self, limit=5):
+        """The "Online meetings starting soon" section's meetings.
+
+        It does not depend on the place, so every search with the same other filters
+        shares it for a minute (the cache holds the meetings' ids in order)."""
+        chosen = self.online_soon_filters()
+        if chosen is None:
+            return []
         digest = hashlib.sha256(repr(sorted(_cache_words(chosen).items())).encode())
         key = f"online-soon:{self.now:%Y%m%d%H%M}:{digest.hexdigest()}"
         ids = cache.get(key)

@@ -1,10 +1,10 @@
 """The listings' version: one number that every cached search page and feed is keyed by.
 
-Any change to a group, meeting, location or a meeting's types bumps it, so everything
-cached before is never read again (and expires on its own). Saves and deletes through
-the ORM (the staff admin, the organizers' /manage/ admin, the services) bump it through
-the signal receivers below; bulk writes send no signals, so the import and seed_demo
-call ``listings_changed()`` themselves.
+Any change to a group, meeting, location, a meeting's types or its "no longer meets"
+reports bumps it, so everything cached before is never read again (and expires on its
+own). Saves and deletes through the ORM (the staff admin, the organizers' /manage/
+admin, the services) bump it through the signal receivers below; bulk writes send no
+signals, so the import and seed_demo call ``listings_changed()`` themselves.
 
 STYLE.md keeps domain logic out of signals; this is not domain logic but cache
 invalidation, infrastructure that must follow every write wherever it comes from, which
@@ -90,10 +90,17 @@ def _on_types_change(sender, action, **kwargs):
         listings_changed()
 
 
+def _on_report_change(sender, instance, **kwargs):
+    # Reports that a meeting is gone are counted on its public card (the others are not
+    # public); reports are few, so each such one drops the cache.
+    if instance.category == instance.Category.GONE:
+        listings_changed()
+
+
 def connect() -> None:
     """Wire the receivers (from MeetingsConfig.ready)."""
     from directory.models import Fellowship, Group, Location
-    from meetings.models import Meeting, MeetingType
+    from meetings.models import Meeting, MeetingType, ProblemReport
 
     for model in (Fellowship, Group, Location, Meeting, MeetingType):
         uid = f"listings-{model._meta.label_lower}"
@@ -101,4 +108,8 @@ def connect() -> None:
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"{uid}-delete")
     m2m_changed.connect(
         _on_types_change, sender=Meeting.types.through, dispatch_uid="listings-meeting-types"
+    )
+    post_save.connect(_on_report_change, sender=ProblemReport, dispatch_uid="listings-report-save")
+    post_delete.connect(
+        _on_report_change, sender=ProblemReport, dispatch_uid="listings-report-delete"
     )

@@ -1142,6 +1142,7 @@ def problem_reports_close(*, reports, status: str, by) -> int:
     """Mark the open ``reports`` (a queryset) resolved or dismissed; how many changed."""
     if status not in {ProblemReport.Status.RESOLVED, ProblemReport.Status.DISMISSED}:
         raise ValueError(f"Reports are closed as resolved or dismissed, not {status!r}.")
-    return reports.filter(status=ProblemReport.Status.OPEN).update(
-        status=status, resolved_at=timezone.now(), resolved_by=by
-    )
+    reports = reports.filter(status=ProblemReport.Status.OPEN)
+    if reports.filter(category=ProblemReport.Category.GONE).exists():
+        listings_changed()  # an UPDATE sends no signal; "reported as not meeting" may go
+    return reports.update(status=status, resolved_at=timezone.now(), resolved_by=by)

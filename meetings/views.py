@@ -8,7 +8,9 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_filters.views import FilterView
@@ -20,6 +22,16 @@ from meetings.filters import FeedFilter, MeetingFilter
 from meetings.forms import ProblemReportForm
 from meetings.listings import cache_key
 from meetings.models import Meeting, ProblemReport, mark_reported_gone
+from meetings.page_cache import (
+    LATER_SOONEST_PAGE_SECONDS,
+    ONLINE_SOON_SLOT,
+    keep_online_soon,
+    keep_page,
+    kept_page,
+    labels_valid_until,
+    next_midnight,
+    page_key,
+)
 from meetings.results import active_chips, map_points, query_without, result_row, type_choices
 from meetings.schedule import current_or_next_occurrence
 from meetings.services import problem_report_submit
@@ -44,6 +56,58 @@ class MeetingSearchView(FilterView):
     paginate_by = 20
 
     def get(self, request, *args, **kwargs):
+        self.now = timezone.now()
+        whole_page_key = page_key(request) if settings.LISTINGS_CACHE_SECONDS else None
+        kept = kept_page(whole_page_key, self.now) if whole_page_key else None
+        if kept is not None:
+            if kept.section is None:  # a new minute: the online section alone is built
+                self.filterset = self.get_filterset(self.get_filterset_class())
+                kept.section = self._online_soon_html(self.filterset.online_soon())
+                keep_online_soon(kept.online_soon, kept.section, self.now)
+            return HttpResponse(kept.filled(kept.section))
+        response = self._search(request)
+        response.render()
+        html = response.content.decode()
+        section = self._online_soon_html(self.online_soon)
+        response.content = html.replace(ONLINE_SOON_SLOT, section, 1)
+        if whole_page_key is not None and self.filterset.is_valid():
+            words = self.filterset.online_soon_words()
+            keep_page(
+                whole_page_key,
+                html,
+                now=self.now,
+                valid_until=self._page_valid_until(),
+                online_soon=None
+                if words is None
+                else (words, self.filterset.visitor_zone, get_language()),
+                online_soon_html=section,
+            )
+        return response
+
+    def _online_soon_html(self, meetings) -> str:
+        """The "Online meetings starting soon" section, told in the visitor's zone."""
+        if not meetings:
+            return ""
+        mark_reported_gone(meetings)
+        zone = self.filterset.visitor_zone
+        rows = [result_row(m, self.now, zone=zone) for m in meetings]
+        return render_to_string("meetings/_online_soon.html", {"online_soon": rows}, self.request)
+
+    def _page_valid_until(self) -> dt.datetime:
+        """Until the first of the page's words that change with the clock would change
+        (see page_cache.labels_valid_until); "today" turns over at the visitor's
+        midnight."""
+        filterset = self.filterset
+        soonest = filterset.ordering == "soonest"
+        moments = [
+            labels_valid_until(self.rows, self.now, soonest=soonest),
+            next_midnight(self.now, filterset.visitor_zone),
+        ]
+        if soonest and self.page_number > 1:
+            moments.append(self.now + dt.timedelta(seconds=LATER_SOONEST_PAGE_SECONDS))
+        return min(moments)
+
+    def _search(self, request):
         self.filterset = self.get_filterset(self.get_filterset_class())
         self.page_key, self.cached_page = None, None
         if self.filterset.is_valid() and settings.LISTINGS_CACHE_SECONDS:
@@ -80,7 +144,6 @@ class MeetingSearchView(FilterView):
         kwargs = super().get_filterset_kwargs(filterset_class)
         # An empty query string is still a bound (valid, empty) search: online soonest.
         kwargs["data"] = self.request.GET
-        self.now = timezone.now()
         kwargs["now"] = self.now
         return kwargs
 
@@ -113,19 +176,22 @@ class MeetingSearchView(FilterView):
         zone = filterset.visitor_zone if valid else settings.TIME_ZONE
         point = filterset.point if valid else None
         page_meetings = list(context["object_list"])
-        online_soon = list(filterset.online_soon()) if valid else []
         # Flagged after paging: a subquery per candidate would cost more than the search.
-        mark_reported_gone(page_meetings + online_soon)
+        mark_reported_gone(page_meetings)
         rows = [result_row(m, self.now, zone=None if point else zone) for m in page_meetings]
+        self.rows = rows
+        self.page_number = context["page_obj"].number if context.get("page_obj") else 1
+        self.online_soon = list(filterset.online_soon()) if valid else []
+        view_mode = "map" if self.request.GET.get("view") == "map" else "list"
         context.update(
             {
                 "rows": rows,
                 "point": point,
                 "zone": zone,
-                "online_soon": [result_row(m, self.now, zone=zone) for m in online_soon],
+                "online_soon_slot": ONLINE_SOON_SLOT,
                 "chips": active_chips(filterset, self.request.GET),
-                "view_mode": "map" if self.request.GET.get("view") == "map" else "list",
-                "map_points": map_points(rows),
+                "view_mode": view_mode,
+                "map_points": map_points(rows) if view_mode == "map" else [],
                 "total": context["paginator"].count if context.get("paginator") else len(rows),
                 "more_than_total": valid
                 and (

@@ -1,0 +1,115 @@
+"""Whole search pages, kept as HTML for visitors who are not signed in.
+
+A repeat search is then one or two cache reads and no database work at all: under load
+that is what keeps the directory fast (see README, Performance).
+
+A page says things that change with the clock ("Happening now", "Today", the order of
+soonest first), so it is kept only until the first of them would read differently (see
+``labels_valid_until``), and never past a change to any listing (its key holds the
+listings' version). The "Online meetings starting soon" section changes every minute
+but is the same for every place, so it is kept on its own, for its minute, and set into
+the page, at ``ONLINE_SOON_SLOT``, each time the page is served.
+
+A page with anything of one person's (signed in: their name in the menu and a form to
+sign out; a message waiting for them) is never kept or served from here.
+"""
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.utils.translation import get_language
+
+from meetings.listings import cache_key
+from meetings.models import HAPPENING_NOW_MINUTES
+
+ONLINE_SOON_SLOT = "<!-- online-soon -->"
+# A soonest-first page after the first shifts whenever a meeting on an earlier page moves
+# to the back of the order, which this page cannot see: it is kept for a minute.
+LATER_SOONEST_PAGE_SECONDS = 60
+
+
+def page_key(request) -> str | None:
+    """The key of this request's page: the listings' version, the address it was asked
+    at and in which language, and its parameters (empty ones dropped, in any order).
+    None when the page is the visitor's own."""
+    if request.user.is_authenticated or len(get_messages(request)):
+        return None
+    query = sorted((name, v) for name in request.GET for v in request.GET.getlist(name) if v)
+    return cache_key("page", request.scheme, request.get_host(), get_language(), query)
+
+
+@dataclass
+class KeptPage:
+    html: str  # with ONLINE_SOON_SLOT where the online section goes
+    online_soon: tuple | None  # what tells the section apart; None: the page has none
+    section: str | None  # the section's HTML for this minute; None: build it again
+
+    def filled(self, section: str) -> str:
+        return self.html.replace(ONLINE_SOON_SLOT, section, 1)
+
+
+def kept_page(key: str, now: dt.datetime) -> KeptPage | None:
+    """The page kept under ``key``, while it reads as it would now, with the online
+    section of ``now``'s minute when that is kept too."""
+    entry = cache.get(key)
+    if entry is None or entry["valid_until"] <= now.timestamp():
+        return None
+    section = "" if entry["online_soon"] is None else cache.get(_online_soon_key(entry, now))
+    return KeptPage(entry["html"], entry["online_soon"], section)
+
+
+def keep_page(
+    key: str,
+    html: str,
+    *,
+    now: dt.datetime,
+    valid_until: dt.datetime,
+    online_soon: tuple | None = None,
+    online_soon_html: str = "",
+) -> None:
+    """Keep ``html`` (with ``ONLINE_SOON_SLOT`` where the online section goes) until
+    ``valid_until``, and the section for its minute under ``online_soon``, what tells
+    its meetings apart (its filters, zone and language)."""
+    seconds = min(settings.LISTINGS_CACHE_SECONDS, math.ceil((valid_until - now).total_seconds()))
+    if seconds <= 0:
+        return
+    entry = {"html": html, "valid_until": valid_until.timestamp(), "online_soon": online_soon}
+    cache.set(key, entry, seconds)
+    if online_soon is not None:
+        keep_online_soon(online_soon, online_soon_html, now)
+
+
+def keep_online_soon(online_soon: tuple, html: str, now: dt.datetime) -> None:
+    cache.set(_online_soon_key({"online_soon": online_soon}, now), html, 60)
+
+
+def _online_soon_key(entry: dict, now: dt.datetime) -> str:
+    return cache_key("online-soon-html", f"{now:%Y%m%d%H%M}", entry["online_soon"])
+
+
+def labels_valid_until(rows: Iterable, now: dt.datetime, *, soonest: bool) -> dt.datetime:
+    """The first moment after ``now`` that a results row would read differently: its
+    meeting starts ("Happening now"), ends (the next week's is shown) or a midnight
+    passes on the clock it is told in ("Tomorrow" becomes "Today"). Soonest first, a
+    meeting also leaves the top of the order an hour after it began."""
+    moments = []
+    for row in rows:
+        start, end = row.occurrence.start, row.occurrence.end
+        moments += [start, end, next_midnight(now, start.tzinfo)]
+        if soonest:
+            moments.append(start + dt.timedelta(minutes=HAPPENING_NOW_MINUTES))
+    later = [moment for moment in moments if moment > now]
+    return min(later, default=now + dt.timedelta(days=1))
+
+
+def next_midnight(now: dt.datetime, zone: dt.tzinfo | str) -> dt.datetime:
+    if isinstance(zone, str):
+        zone = ZoneInfo(zone)
+    local = now.astimezone(zone)
+    return dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), tzinfo=zone)
