@@ -6,7 +6,6 @@ the order. Bad values become form errors shown beside the search, never a 500.
 """
 
 import datetime as dt
-import hashlib
 from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
@@ -18,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Fellowship
+from meetings.listings import cache_key, online_version
 from meetings.models import TIME_WINDOWS, Meeting, MeetingType
 from meetings.places import resolve_place
 from recoverymap.lib.geo import is_timezone
@@ -337,8 +337,8 @@ class MeetingFilter(django_filters.FilterSet):
         chosen = self.online_soon_filters()
         if chosen is None:
             return []
-        digest = hashlib.sha256(repr(sorted(_cache_words(chosen).items())).encode())
-        key = f"online-soon:{self.now:%Y%m%d%H%M}:{digest.hexdigest()}"
+        words = sorted(_cache_words(chosen).items())
+        key = cache_key("online-soon", f"{self.now:%Y%m%d%H%M}", words, version=online_version())
         ids = cache.get(key)
         if ids is None:
             base = self.queryset

@@ -5,10 +5,12 @@ that is what keeps the directory fast (see README, Performance).
 
 A page says things that change with the clock ("Happening now", "Today", the order of
 soonest first), so it is kept only until the first of them would read differently (see
-``labels_valid_until``), and never past a change to any listing (its key holds the
-listings' version). The "Online meetings starting soon" section changes every minute
-but is the same for every place, so it is kept on its own, for its minute, and set into
-the page, at ``ONLINE_SOON_SLOT``, each time the page is served.
+``labels_valid_until``), and never past a change to a listing it could show: its key
+holds the base version and it stores the versions of the areas its search reaches (see
+meetings.listings), checked each time it is served. The "Online meetings starting soon"
+section changes every minute but is the same for every place, so it is kept on its own,
+for its minute, and set into the page, at ``ONLINE_SOON_SLOT``, each time the page is
+served.
 
 A page with anything of one person's (signed in: their name in the menu and a form to
 sign out; a message waiting for them) is never kept or served from here.
@@ -25,7 +27,7 @@ from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.utils.translation import get_language
 
-from meetings.listings import cache_key
+from meetings.listings import area_versions, base_version, cache_key, online_version
 from meetings.models import HAPPENING_NOW_MINUTES
 
 ONLINE_SOON_SLOT = "<!-- online-soon -->"
@@ -41,7 +43,8 @@ def page_key(request) -> str | None:
     if request.user.is_authenticated or len(get_messages(request)):
         return None
     query = sorted((name, v) for name in request.GET for v in request.GET.getlist(name) if v)
-    return cache_key("page", request.scheme, request.get_host(), get_language(), query)
+    parts = (request.scheme, request.get_host(), get_language(), query)
+    return cache_key("page", *parts, version=base_version())
 
 
 @dataclass
@@ -60,6 +63,8 @@ def kept_page(key: str, now: dt.datetime) -> KeptPage | None:
     entry = cache.get(key)
     if entry is None or entry["valid_until"] <= now.timestamp():
         return None
+    if area_versions(entry["areas"]) != entry["areas"]:
+        return None  # a listing in its reach changed
     section = "" if entry["online_soon"] is None else cache.get(_online_soon_key(entry, now))
     return KeptPage(entry["html"], entry["online_soon"], section)
 
@@ -70,16 +75,23 @@ def keep_page(
     *,
     now: dt.datetime,
     valid_until: dt.datetime,
+    areas: dict[str, int],
     online_soon: tuple | None = None,
     online_soon_html: str = "",
 ) -> None:
     """Keep ``html`` (with ``ONLINE_SOON_SLOT`` where the online section goes) until
-    ``valid_until``, and the section for its minute under ``online_soon``, what tells
-    its meetings apart (its filters, zone and language)."""
+    ``valid_until`` or a change in one of ``areas`` (their versions as read before the
+    search ran), and the section for its minute under ``online_soon``, what tells its
+    meetings apart (its filters, zone and language)."""
     seconds = min(settings.LISTINGS_CACHE_SECONDS, math.ceil((valid_until - now).total_seconds()))
     if seconds <= 0:
         return
-    entry = {"html": html, "valid_until": valid_until.timestamp(), "online_soon": online_soon}
+    entry = {
+        "html": html,
+        "valid_until": valid_until.timestamp(),
+        "areas": areas,
+        "online_soon": online_soon,
+    }
     cache.set(key, entry, seconds)
     if online_soon is not None:
         keep_online_soon(online_soon, online_soon_html, now)
@@ -90,7 +102,8 @@ def keep_online_soon(online_soon: tuple, html: str, now: dt.datetime) -> None:
 
 
 def _online_soon_key(entry: dict, now: dt.datetime) -> str:
-    return cache_key("online-soon-html", f"{now:%Y%m%d%H%M}", entry["online_soon"])
+    minute = f"{now:%Y%m%d%H%M}"
+    return cache_key("online-soon-html", minute, entry["online_soon"], version=online_version())
 
 
 def labels_valid_until(rows: Iterable, now: dt.datetime, *, soonest: bool) -> dt.datetime:

@@ -28,7 +28,7 @@ from meetings.formats import (
     attendance_of,
     is_http_url,
 )
-from meetings.listings import listings_changed, listings_changing
+from meetings.listings import areas_of, listings_changed, listings_changing
 from meetings.models import Meeting, MeetingType, ProblemReport, default_end_time
 from recoverymap.lib.geo import great_circle_miles, is_timezone, timezone_at, unit_vector
 from recoverymap.lib.mail import mail_on_commit
@@ -1100,7 +1100,7 @@ def meetings_confirm(*, meetings, by) -> int:
     confirmed = meetings.exclude(status=Meeting.Status.INACTIVE).update(
         last_confirmed=timezone.now()
     )
-    listings_changed()  # an UPDATE sends no signal; search filters on last_confirmed
+    listings_changed(areas_of(meetings))  # an UPDATE sends no signal; search filters on it
     return confirmed
 
 
@@ -1143,6 +1143,8 @@ def problem_reports_close(*, reports, status: str, by) -> int:
     if status not in {ProblemReport.Status.RESOLVED, ProblemReport.Status.DISMISSED}:
         raise ValueError(f"Reports are closed as resolved or dismissed, not {status!r}.")
     reports = reports.filter(status=ProblemReport.Status.OPEN)
-    if reports.filter(category=ProblemReport.Category.GONE).exists():
-        listings_changed()  # an UPDATE sends no signal; "reported as not meeting" may go
+    gone = Meeting.objects.filter(reports__in=reports.filter(category=ProblemReport.Category.GONE))
+    # An UPDATE sends no signal; "Reported as not meeting" may go from these meetings.
+    if areas := areas_of(gone):
+        listings_changed(areas)
     return reports.update(status=status, resolved_at=timezone.now(), resolved_by=by)

@@ -18,9 +18,9 @@ from django_filters.views import FilterView
 from directory.models import Group
 from meetings.calendar import calendar_for, meeting_calendar, meeting_event_data
 from meetings.feeds import CALENDAR_LIMIT, feed_json
-from meetings.filters import FeedFilter, MeetingFilter
+from meetings.filters import MAX_RADIUS, FeedFilter, MeetingFilter
 from meetings.forms import ProblemReportForm
-from meetings.listings import cache_key
+from meetings.listings import ONLINE_AREA, area_versions, areas_near, cache_key
 from meetings.models import Meeting, ProblemReport, mark_reported_gone
 from meetings.page_cache import (
     LATER_SOONEST_PAGE_SECONDS,
@@ -38,17 +38,13 @@ from meetings.services import problem_report_submit
 from recoverymap.lib.clients import client_key
 from recoverymap.lib.geo import Point, is_timezone
 
-# A soonest-first page is cached for its minute; a nearest-first one for the day.
-SOONEST_PAGE_SECONDS = 90
-
 
 class MeetingSearchView(FilterView):
     """/meetings/: the search, as a shareable GET form; list or map of the results.
 
-    The expensive part, finding a page of results and counting them, is cached per
-    search (the listings' version, the cleaned parameters, the page asked for, and the
-    minute for soonest first or the visitor's day otherwise): a repeat search reads
-    its meetings by primary key in one query.
+    For visitors who are not signed in, the whole page is kept (see page_cache): a
+    repeat search is served from the cache with no database work, until a word on the
+    page that changes with the clock would change, or a listing within its reach does.
     """
 
     filterset_class = MeetingFilter
@@ -65,18 +61,37 @@ class MeetingSearchView(FilterView):
                 kept.section = self._online_soon_html(self.filterset.online_soon())
                 keep_online_soon(kept.online_soon, kept.section, self.now)
             return HttpResponse(kept.filled(kept.section))
-        response = self._search(request)
+
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        valid = self.filterset.is_valid()
+        point = self.filterset.point if valid else None
+        reach = None
+        if whole_page_key is not None and valid:
+            areas = [ONLINE_AREA]
+            if point is not None:  # None near a pole: too many areas to follow
+                areas = areas_near(point.latitude, point.longitude, MAX_RADIUS)
+            if areas is not None:
+                # Read before the search runs: a change made while it runs then shows as
+                # a newer version, and the page is not served again.
+                reach = area_versions(areas)
+        self.object_list = self.filterset.qs if valid else self.filterset.queryset.none()
+        context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
+        response = self.render_to_response(context)
         response.render()
         html = response.content.decode()
         section = self._online_soon_html(self.online_soon)
         response.content = html.replace(ONLINE_SOON_SLOT, section, 1)
-        if whole_page_key is not None and self.filterset.is_valid():
+        if reach is not None:
+            if point:  # the circle searched, after any widening
+                used = areas_near(point.latitude, point.longitude, self.filterset.radius_used)
+                reach = {area: reach[area] for area in used}
             words = self.filterset.online_soon_words()
             keep_page(
                 whole_page_key,
                 html,
                 now=self.now,
                 valid_until=self._page_valid_until(),
+                areas=reach,
                 online_soon=None
                 if words is None
                 else (words, self.filterset.visitor_zone, get_language()),
@@ -107,32 +122,6 @@ class MeetingSearchView(FilterView):
             moments.append(self.now + dt.timedelta(seconds=LATER_SOONEST_PAGE_SECONDS))
         return min(moments)
 
-    def _search(self, request):
-        self.filterset = self.get_filterset(self.get_filterset_class())
-        self.page_key, self.cached_page = None, None
-        if self.filterset.is_valid() and settings.LISTINGS_CACHE_SECONDS:
-            self.page_key = self._page_key()
-            self.cached_page = cache.get(self.page_key)
-        if self.cached_page is not None:
-            # The filterset's own query (and its radius widening) is skipped.
-            self.filterset.radius_asked, self.filterset.radius_used = self.cached_page["radius"]
-            self.object_list = self.filterset.queryset.none()
-        elif self.filterset.is_valid():
-            self.object_list = self.filterset.qs
-        else:
-            self.object_list = self.filterset.queryset.none()
-        context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
-        return self.render_to_response(context)
-
-    def _page_key(self) -> str:
-        filterset = self.filterset
-        if filterset.ordering == "soonest":
-            moment = f"{self.now:%Y%m%d%H%M}"
-        else:
-            moment = f"{self.now.astimezone(ZoneInfo(filterset.visitor_zone)):%Y%m%d}"
-        page = self.request.GET.get("page", "")[:12]
-        return cache_key("search", filterset.cache_words(), page, moment)
-
     def get_queryset(self):
         return (
             Meeting.objects.public()
@@ -150,23 +139,10 @@ class MeetingSearchView(FilterView):
     def paginate_queryset(self, queryset, page_size):
         """Like Django's, over the filterset's RankedResults; a page that is not a
         number or out of range shows the nearest real page instead of a 404."""
-        if self.cached_page is not None:
-            queryset = CachedResults(self.cached_page, self.get_queryset())
-        elif self.filterset.is_valid():
+        if self.filterset.is_valid():
             queryset = self.filterset.results
         paginator = self.get_paginator(queryset, page_size)
         page = paginator.get_page(self.request.GET.get("page"))
-        if self.page_key and self.cached_page is None:
-            entry = {
-                "rows": [(m.pk, getattr(m, "closeness", None)) for m in page.object_list],
-                "count": queryset.count(),
-                "more": queryset.more_than_counted,
-                "radius": (self.filterset.radius_asked, self.filterset.radius_used),
-            }
-            seconds = settings.LISTINGS_CACHE_SECONDS
-            if self.filterset.ordering == "soonest":
-                seconds = min(seconds, SOONEST_PAGE_SECONDS)
-            cache.set(self.page_key, entry, seconds)
         return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):
@@ -193,12 +169,7 @@ class MeetingSearchView(FilterView):
                 "view_mode": view_mode,
                 "map_points": map_points(rows) if view_mode == "map" else [],
                 "total": context["paginator"].count if context.get("paginator") else len(rows),
-                "more_than_total": valid
-                and (
-                    self.cached_page["more"]
-                    if self.cached_page is not None
-                    else filterset.results.more_than_counted
-                ),
+                "more_than_total": valid and filterset.results.more_than_counted,
                 "query_without_page": query_without(self.request.GET, "page"),
                 **type_choices(self.request.GET),
                 "checkbox_groups": filterset.checkbox_groups(),
@@ -207,35 +178,6 @@ class MeetingSearchView(FilterView):
             }
         )
         return context
-
-
-class CachedResults:
-    """A cached page of search results for the paginator: the count as cached, and the
-    page's meetings read by primary key, in the cached order and with their distance."""
-
-    def __init__(self, entry: dict, queryset):
-        self.entry = entry
-        self.queryset = queryset
-
-    def count(self) -> int:
-        return self.entry["count"]
-
-    def __len__(self):
-        return self.count()
-
-    def __getitem__(self, key):
-        # The paginator asks for the one page that was cached (the same page number
-        # against the same count).
-        rows = self.entry["rows"]
-        by_id = self.queryset.in_bulk([pk for pk, _closeness in rows])
-        page = []
-        for pk, closeness in rows:
-            if pk in by_id:
-                meeting = by_id[pk]
-                if closeness is not None:
-                    meeting.closeness = closeness
-                page.append(meeting)
-        return page
 
 
 ALTERNATIVES_MILES = 10

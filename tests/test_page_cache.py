@@ -12,11 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from meetings.listings import area_at, areas_near
 from meetings.models import ProblemReport
 from meetings.page_cache import labels_valid_until, next_midnight
 from meetings.schedule import Occurrence
 from meetings.services import problem_report_submit, problem_reports_close
-from tests.conftest import make_meeting, make_place, make_user
+from tests.conftest import make_location, make_meeting, make_place, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +182,93 @@ def test_labels_are_valid_until_the_first_start_end_or_midnight():
     assert labels_valid_until([week_away], now, soonest=False) == midnight
     assert next_midnight(now, "America/New_York") == midnight - dt.timedelta(hours=1)
     assert labels_valid_until([], now, soonest=True) == now + dt.timedelta(days=1)
+
+
+# -- areas: a change drops only the kept pages whose search could show it ----------------
+
+
+@pytest.fixture
+def two_towns(db):
+    make_place()  # 55404 Minneapolis
+    make_place(
+        code="59001", city="Absarokee", state="MT", lat=45.52, lng=-109.44, tz="America/Denver"
+    )
+    minneapolis = make_meeting(name="Lakeside", day=1, start_time=dt.time(19, 0))
+    montana = make_meeting(
+        name="Big Sky",
+        day=1,
+        start_time=dt.time(19, 0),
+        location=make_location(
+            name="Grange Hall", city="Absarokee", state="MT", latitude=45.52, longitude=-109.44,
+            timezone="America/Denver",
+        ),
+    )  # fmt: skip
+    return minneapolis, montana
+
+
+def test_an_edit_far_away_leaves_a_kept_page_alone(client, two_towns, clock):
+    minneapolis, montana = two_towns
+    _get(client, {"near": "55404"})
+    montana.name = "Big Sky Serenity"
+    montana.save()
+    html, queries = _get(client, {"near": "55404"})
+    assert queries == 0 and "Lakeside" in html
+    html, _queries = _get(client, {"near": "59001"})
+    assert "Big Sky Serenity" in html
+
+
+def test_an_edit_within_reach_shows_on_the_next_search(client, two_towns, clock):
+    minneapolis, _montana = two_towns
+    _get(client, {"near": "55404"})
+    minneapolis.name = "Lakeside Serenity"
+    minneapolis.save()
+    html, _queries = _get(client, {"near": "55404"})
+    assert "Lakeside Serenity" in html
+
+
+def test_a_venue_that_moves_leaves_the_old_place_and_joins_the_new(client, two_towns, clock):
+    _minneapolis, montana = two_towns
+    near_minneapolis, _q = _get(client, {"near": "55404"})
+    near_montana, _q = _get(client, {"near": "59001"})
+    assert "Big Sky" not in near_minneapolis and "Big Sky" in near_montana
+    venue = montana.location
+    venue.latitude, venue.longitude, venue.timezone = 44.97, -93.27, "America/Chicago"
+    venue.save()
+    assert "Big Sky" in _get(client, {"near": "55404"})[0]
+    assert "Big Sky" not in _get(client, {"near": "59001"})[0]
+
+
+def test_a_new_online_meeting_shows_on_the_online_search(client, two_towns, clock):
+    assert "Zoom Hope" not in _get(client, {})[0]
+    make_meeting(name="Zoom Hope", attendance="online", conference_url="https://zoom.us/j/9")
+    assert "Zoom Hope" in _get(client, {})[0]
+
+
+def test_a_fellowship_change_drops_every_kept_page(client, two_towns, clock):
+    minneapolis, _montana = two_towns
+    _get(client, {"near": "59001"})
+    fellowship = minneapolis.group.fellowship
+    fellowship.abbreviation = "LKS"
+    fellowship.save()
+    _html, queries = _get(client, {"near": "59001"})
+    assert queries > 0
+
+
+def test_the_feed_follows_every_change_wherever_it_is(client, two_towns, clock):
+    _minneapolis, montana = two_towns
+    feed = reverse("meetings:meeting-feed")
+    b"".join(client.get(feed).streaming_content)
+    montana.name = "Big Sky Serenity"
+    montana.save()
+    assert b"Big Sky Serenity" in b"".join(client.get(feed).streaming_content)
+
+
+def test_the_areas_a_search_reaches():
+    assert area_at(44.96, -93.26) == "44:-94"
+    assert areas_near(44.5, -93.5, 10) == ["44:-94"]
+    assert set(areas_near(44.96, -93.26, 10)) == {"44:-94", "45:-94"}  # 10 mi north is 45°
+    wide = areas_near(44.96, -93.26, 100)
+    assert "44:-94" in wide and "45:-95" in wide and len(wide) <= 30
+    # Across the antimeridian the columns wrap round.
+    assert {"51:179", "51:-180"} <= set(areas_near(51.9, 179.9, 10))
+    assert areas_near(89.9, 0, 100) is None  # near a pole: too many to follow
