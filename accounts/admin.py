@@ -9,20 +9,16 @@ meetings/admin.py for what each model shows there).
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.forms import UserCreationForm, UserEditForm
 from accounts.models import User
+from recoverymap.admin_sites import SignInThroughAccounts
 from recoverymap.lib.anonymity import anonymity_warnings
 
 
@@ -48,7 +44,7 @@ class UserAdmin(BaseUserAdmin):
     ]
 
 
-class OrganizerAdminSite(admin.AdminSite):
+class OrganizerAdminSite(SignInThroughAccounts, admin.AdminSite):
     """/manage/: where organizers keep their own listings right.
 
     Open to active people who organize at least one group, and to staff (who see
@@ -68,18 +64,6 @@ class OrganizerAdminSite(admin.AdminSite):
             and user.is_active
             and (user.is_staff or user.organized_groups.exists())
         )
-
-    def login(self, request, extra_context=None):
-        if request.user.is_authenticated:
-            # Signed in, but organizing no group: nothing here is theirs.
-            raise PermissionDenied
-        next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
-        if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-            next_url = reverse("manage:index")
-        return redirect_to_login(next_url, login_url=reverse("account_login"))
-
-    def password_change(self, request, extra_context=None):
-        return redirect("account_change_password")
 
 
 organizer_site = OrganizerAdminSite(name="manage")

@@ -552,6 +552,28 @@ def test_failed_sign_ins_from_one_address_over_many_emails_are_refused(client):
     assert "_auth_user_id" not in client.session
 
 
+def test_the_staff_admin_signs_in_only_through_the_rate_limited_account_pages(client):
+    staff = make_user(email="admin@example.org", is_staff=True, is_superuser=True)
+    response = client.get(reverse("admin:login"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_login") + "?next=/admin/"
+    # Django's own admin sign-in form, which no limit guards, takes no password.
+    client.post(reverse("admin:login"), {"username": staff.email, "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+    for _ in range(5):
+        client.post(reverse("account_login"), {"login": staff.email, "password": "wrong"})
+    client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
+    assert "_auth_user_id" not in client.session  # locked, as for everyone
+    client.force_login(staff)
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_a_signed_in_person_who_is_not_staff_is_refused_the_admin(client):
+    client.force_login(make_user())
+    response = client.get(reverse("admin:index"), follow=True)
+    assert response.status_code == 403
+
+
 def test_hammering_the_sign_in_page_gets_429(client):
     # allauth's "login" limit: 30 sign-in attempts a minute from one address.
     statuses = [
