@@ -71,12 +71,33 @@ def organizer_request_submit(*, user: User, group: Group, message: str = "") -> 
         )
     try:
         with transaction.atomic():
-            return OrganizerRequest.objects.create(user=user, group=group, message=message)
+            request = OrganizerRequest.objects.create(user=user, group=group, message=message)
     except IntegrityError:
         # The same request sent twice at once: the constraint keeps one.
         raise ValidationError(
             _("Your request to manage this group is waiting for review."), code="pending"
         ) from None
+    _tell_staff(
+        "organizer_request",
+        group=group,
+        review_url=reverse("admin:directory_organizerrequest_change", args=[request.pk]),
+        message=message,
+    )
+    return request
+
+
+def _tell_staff(what: str, *, group: Group, review_url: str, message: str = "") -> None:
+    """Email every active staff member that ``what`` waits for their review."""
+    mail_on_commit(
+        "accounts/email/staff_review",
+        to=User.objects.filter(is_staff=True, is_active=True).values_list("email", flat=True),
+        context={
+            "what": what,
+            "group": group,
+            "message": message,
+            "review_url": settings.SITE_URL + review_url,
+        },
+    )
 
 
 def _decide(request: OrganizerRequest, *, status: str, by: User) -> OrganizerRequest:
@@ -175,6 +196,12 @@ def group_listing_submit(
     meeting.full_clean()
     record_change(meeting, by=by, reason=reason)
     meeting.save()
+    if not by.is_staff:
+        _tell_staff(
+            "new_group",
+            group=group,
+            review_url=reverse("admin:directory_group_change", args=[group.pk]),
+        )
     return group
 
 

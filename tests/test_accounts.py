@@ -211,6 +211,23 @@ def test_asking_to_manage_a_group_creates_one_pending_request(client):
     assert OrganizerRequest.objects.count() == 1
 
 
+def test_staff_are_emailed_a_link_to_review_a_request(client, django_capture_on_commit_callbacks):
+    group = make_group(name="Sunrise Serenity")
+    make_user(email="staff@example.org", is_staff=True)
+    make_user(email="gone@example.org", is_staff=True, is_active=False)
+    person = make_user(email="sam@example.org")
+    client.force_login(person)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:organizer-request", args=[group.slug]), {"message": "GSR"})
+    (message,) = mail.outbox
+    assert message.to == ["staff@example.org"]
+    assert "Sunrise Serenity" in message.subject
+    request = OrganizerRequest.objects.get()
+    assert f"/admin/directory/organizerrequest/{request.pk}/change/" in message.body
+    assert "GSR" in message.body
+    assert "sam@example.org" not in message.body
+
+
 def test_an_organizer_asking_again_is_told_they_already_manage_it(client):
     group = make_group()
     client.force_login(make_organizer(group))
@@ -329,6 +346,19 @@ def test_a_new_group_is_held_for_review_with_its_meeting_and_place(client):
     # The organizer can already work on it in /manage/, though the public cannot see it.
     assert client.get(reverse("manage:directory_group_change", args=[group.pk])).status_code == 200
     assert client.get(group.get_absolute_url()).status_code == 404
+
+
+def test_staff_are_emailed_about_a_new_group_to_review(client, django_capture_on_commit_callbacks):
+    make_place(code="55404")
+    fellowship = make_group().fellowship
+    make_user(email="staff@example.org", is_staff=True)
+    client.force_login(make_user(email="sam@example.org"))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:group-new"), _listing(fellowship))
+    (message,) = mail.outbox
+    group = Group.objects.get(name="Lakeside Serenity")
+    assert message.to == ["staff@example.org"] and "Lakeside Serenity" in message.subject
+    assert f"/admin/directory/group/{group.pk}/change/" in message.body
 
 
 def test_a_new_group_can_meet_at_a_place_already_listed(client):
