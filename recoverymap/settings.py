@@ -176,9 +176,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Search pages and feeds are cached at most this long (and dropped whenever a listing
-# changes); 0 turns that caching off.
-LISTINGS_CACHE_SECONDS = env_int("LISTINGS_CACHE_SECONDS", 300)
+# Search pages and feeds are cached at most this long; they are dropped sooner whenever a
+# listing they could show changes (meetings.listings) or a word on the page that changes
+# with the clock would (meetings.page_cache). 0 turns that caching off.
+LISTINGS_CACHE_SECONDS = env_int("LISTINGS_CACHE_SECONDS", 3600)
 
 # HTTPS and browser protections. Production (DEBUG off) gets them all by default; behind
 # a reverse proxy that ends TLS, set TRUST_X_FORWARDED_PROTO=true (and make sure the proxy
