@@ -1,6 +1,8 @@
 """Public pages of the directory: home, fellowships, groups."""
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Fellowship, Group
@@ -80,3 +82,17 @@ def group_detail(request, slug):
     group = get_object_or_404(Group.objects.public().select_related("fellowship"), slug=slug)
     meetings = group.meetings.public().select_related("group__fellowship", "location")
     return render(request, "directory/group_detail.html", {"group": group, "meetings": meetings})
+
+
+def robots_txt(request):
+    """Crawlers may read the directory, not the admins or account pages."""
+    sitemap = request.build_absolute_uri(reverse("sitemap"))
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /manage/",
+        "Disallow: /accounts/",
+        "Disallow: /meetings/*/report/",
+        f"Sitemap: {sitemap}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

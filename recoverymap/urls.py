@@ -2,9 +2,17 @@
 the organizers' admin (/manage/)."""
 
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
+from django.views.decorators.cache import cache_page
 
 from accounts.admin import organizer_site
+from directory.views import robots_txt
+from recoverymap.sitemaps import SITEMAPS
+
+# The sitemap lists every public meeting (50,000 to a page); search engines read it a few
+# times a day, so an hour-old copy is fine.
+SITEMAP_SECONDS = 3600
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -12,6 +20,19 @@ urlpatterns = [
     # Ours first (my listings, organizer requests), then allauth's sign-in pages.
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("robots.txt", robots_txt, name="robots-txt"),
+    path(
+        "sitemap.xml",
+        cache_page(SITEMAP_SECONDS)(sitemap_views.index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        cache_page(SITEMAP_SECONDS)(sitemap_views.sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
     path("", include("directory.urls")),
     path("", include("meetings.urls")),
 ]
