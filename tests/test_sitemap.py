@@ -24,6 +24,7 @@ def test_the_sitemap_lists_public_meetings_and_groups_only(client):
     )
     index = _text(client, "/sitemap.xml")
     assert "/sitemap-meetings.xml" in index and "/sitemap-groups.xml" in index
+    assert f"<lastmod>{listed.updated.date().isoformat()}" in index
     meetings = _text(client, "/sitemap-meetings.xml")
     assert f"http://testserver{listed.get_absolute_url()}" in meetings
     assert retired.get_absolute_url() not in meetings
