@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from directory.models import Group
 from meetings.models import Meeting
@@ -24,7 +25,7 @@ def test_the_sitemap_lists_public_meetings_and_groups_only(client):
     )
     index = _text(client, "/sitemap.xml")
     assert "/sitemap-meetings.xml" in index and "/sitemap-groups.xml" in index
-    assert f"<lastmod>{listed.updated.date().isoformat()}" in index
+    assert f"<lastmod>{timezone.localtime(listed.updated).date().isoformat()}" in index
     meetings = _text(client, "/sitemap-meetings.xml")
     assert f"http://testserver{listed.get_absolute_url()}" in meetings
     assert retired.get_absolute_url() not in meetings
