@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -10,7 +11,7 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from directory.models import Fellowship, Group, Location
-from meetings import views
+from meetings import feeds, views
 from meetings.formats import parse
 from meetings.formats.meeting_guide import feed_problems
 from meetings.models import Meeting, MeetingType
@@ -230,6 +231,54 @@ def test_the_feed_reads_types_per_chunk_not_per_meeting(
     with django_assert_max_num_queries(4):
         rows = get_feed(client)
     assert all(row["types"] == ["D", "O", "W"] for row in rows)
+
+
+def test_each_chunks_types_are_right_whether_its_ids_are_close_or_scattered(
+    client, reference, monkeypatch
+):
+    monkeypatch.setattr(feeds, "FEED_CHUNK", 2)
+    codes = ["D", "W", "ST", "B", "BE", "LIT", "M", "SP"]
+    made = [make_meeting(day=n % 7, types=[codes[n % len(codes)]]) for n in range(16)]
+    # The first six stay consecutive (their chunks' types are read by id range); of the
+    # rest only every fourth is public, so those chunks' ids are far apart (read by
+    # list), and the retired meetings between them have types that must not leak.
+    for n, meeting in enumerate(made[6:]):
+        if n % 4:
+            Meeting.objects.filter(pk=meeting.pk).update(status="inactive")
+    public = [n for n in range(16) if n < 6 or (n - 6) % 4 == 0]
+    rows = get_feed(client)
+    assert [row["slug"] for row in rows] == [made[n].slug for n in public]
+    assert [row["types"] for row in rows] == [sorted({codes[n % len(codes)], "O"}) for n in public]
+
+
+def test_a_fellowships_own_types_never_leave_in_the_feed(client, reference):
+    own = MeetingType.objects.create(fellowship=reference, code="HE", name="Heritage")
+    meeting = make_meeting(group=make_group(fellowship=reference), types=["D"])
+    meeting.types.add(own)
+    (row,) = get_feed(client)
+    assert row["types"] == ["D", "O"]
+
+
+def test_the_feed_is_compact_utf8_json_one_meeting_per_line(client, reference):
+    group = make_group(fellowship=reference, name='The "Early" Birds', description="Café\n1970")
+    make_meeting(group=group, name="Frühstück ✓", notes='Say "hi"\tat the door', types=["D"])
+    make_meeting(group=group, name="Second", day=2)
+    body = b"".join(client.get(reverse("meetings:meeting-feed")).streaming_content).decode()
+    rows = json.loads(body)
+    compact = (json.dumps(row, ensure_ascii=False, separators=(",", ":")) for row in rows)
+    assert body == "[" + ",\n".join(compact) + "]\n"
+    assert [row["name"] for row in rows] == ["Frühstück ✓", "Second"]
+
+
+def test_the_feed_writes_times_to_the_minute_and_updated_in_utc_to_the_second(client, reference):
+    meeting = make_meeting(start_time=dt.time(7, 5, 59), end_time=dt.time(0, 0))
+    chicago_new_years_eve = dt.datetime(2024, 12, 31, 18, 59, 59, 999999)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        updated=chicago_new_years_eve.replace(tzinfo=ZoneInfo("America/Chicago"))
+    )
+    (row,) = get_feed(client)
+    assert (row["time"], row["end_time"]) == ("07:05", "00:00")
+    assert row["updated"] == "2025-01-01 00:59:59"
 
 
 def test_every_page_points_to_the_feed(client, reference):

@@ -13,6 +13,7 @@ import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 
+from django.db.models import CharField, Func, QuerySet
 from django.urls import reverse
 
 from directory.models import format_address
@@ -164,15 +165,16 @@ def _updated(value) -> dt.datetime | None:
 
 # Writing ---------------------------------------------------------------------------
 
-# The values of a meeting (and its group and location) that a feed row needs: the feed
-# view reads exactly these with ``QuerySet.values()``, so no model instance is built.
+# The values of a meeting (and its group and location) that a feed row needs, as
+# ``feed_values`` reads them: tuples with these names as attributes, so no model instance,
+# nor even a dict, is built per meeting. The feed_* ones are text the database formats.
 FEED_VALUES = (
     "id",
     "name",
     "slug",
     "day",
-    "start_time",
-    "end_time",
+    "feed_time",
+    "feed_end_time",
     "timezone",
     "access",
     "attendance",
@@ -182,7 +184,7 @@ FEED_VALUES = (
     "conference_phone",
     "conference_phone_notes",
     "notes",
-    "updated",
+    "feed_updated",
     "group__name",
     "group__description",
     "group__fellowship__slug",
@@ -203,6 +205,72 @@ FEED_VALUES = (
 )
 
 
+class _SpecTimestamp(Func):
+    """A timestamp as the spec writes it, "YYYY-MM-DD HH:MM:SS" in UTC, formatted by the
+    database.
+
+    Read as datetimes, a quarter of a million timestamps cost about a second on
+    PostgreSQL (Django's time-zone loader parses each one in Python) and formatting them
+    back costs more; read as text they cost next to nothing. SQLite keeps a datetime as
+    UTC text (our DATABASES set no TIME_ZONE) and its datetime() writes exactly this
+    format; PostgreSQL is told the zone, whatever the session's. Both drop fractions of a
+    second, as strftime does.
+    """
+
+    function = "datetime"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+class _SpecTime(Func):
+    """A time of day as the spec writes it, "HH:MM", formatted by the database.
+
+    SQLite hands times to Python as text that Django parses, value by value, into
+    ``datetime.time``, only for the feed to format them back: half a second for the
+    whole directory. On PostgreSQL it is about even, and keeps one way for both.
+    """
+
+    template = "substr(time(%(expressions)s), 1, 5)"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = "to_char(%(expressions)s, 'HH24:MI')"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+def feed_values(meetings: QuerySet) -> QuerySet:
+    """The meetings as rows for ``to_feed_row``: named tuples of FEED_VALUES, in the
+    queryset's order."""
+    return meetings.annotate(
+        feed_time=_SpecTime("start_time"),
+        feed_end_time=_SpecTime("end_time"),
+        feed_updated=_SpecTimestamp("updated"),
+    ).values_list(*FEED_VALUES, named=True)
+
+
+# Open, closed and temporarily closed are said by the meeting's access and status, never
+# by the codes it carries.
+_STATUS_CODES = frozenset({"O", "C", "TC"})
+
+# The location fields of a meeting with no location (online only): nowhere, approximately.
+_NO_LOCATION = {
+    "location": "",
+    "location_notes": "",
+    "formatted_address": "",
+    "address": "",
+    "city": "",
+    "state": "",
+    "postal_code": "",
+    "country": "",
+    "region": "",
+    "sub_region": "",
+    "approximate": "yes",
+}
+
+
 @functools.cache
 def _meeting_path() -> tuple[str, str]:
     """The meeting page's path around its slug, reversed once rather than per row."""
@@ -211,110 +279,101 @@ def _meeting_path() -> tuple[str, str]:
     return before, after
 
 
-def feed_attendance(meeting: Mapping) -> str:
+def feed_attendance(meeting) -> str:
     """attendance_option as consumers would derive it from the row we write: in person
-    needs a findable address and no TC; online needs a way to join."""
+    needs a findable address and no TC; online needs a way to join. ``meeting`` is a row
+    of FEED_VALUES, as for ``to_feed_row``."""
     in_person = (
-        meeting["attendance"] in {"in_person", "hybrid"}
-        and meeting["status"] != "tc"
-        and meeting["location_id"] is not None
-        and not meeting["location__approximate"]
+        meeting.attendance in {"in_person", "hybrid"}
+        and meeting.status != "tc"
+        and meeting.location_id is not None
+        and not meeting.location__approximate
         and _door_level(meeting)
     )
-    online = meeting["attendance"] in {"online", "hybrid"} and bool(
-        meeting["conference_url"] or meeting["conference_phone"]
+    online = meeting.attendance in {"online", "hybrid"} and bool(
+        meeting.conference_url or meeting.conference_phone
     )
     if in_person and online:
         return "hybrid"
     return "in_person" if in_person else "online" if online else "inactive"
 
 
-def _door_level(meeting: Mapping) -> bool:
+def _door_level(meeting) -> bool:
     """Whether the formatted address has the four parts (street, city, state and ZIP,
     country) without which consumers take an address as approximate."""
     return all(
         (
-            meeting["location__address"],
-            meeting["location__city"],
-            meeting["location__state"] or meeting["location__postal_code"],
-            meeting["location__country"],
+            meeting.location__address,
+            meeting.location__city,
+            meeting.location__state or meeting.location__postal_code,
+            meeting.location__country,
         )
     )
 
 
-def to_feed_row(meeting: Mapping, *, base_url: str) -> dict:
+def to_feed_row(meeting, types: Iterable[str], *, base_url: str) -> dict:
     """One meeting as a Meeting Guide feed row.
 
-    ``meeting`` maps the names in FEED_VALUES to values, plus ``types``: the meeting's
-    Meeting Guide codes (fellowship-local codes are never exported: consumers drop
-    unknown codes, and another fellowship's "HE" is not the spec's Hebrew). Open/closed
-    and TC come from the meeting's access and status. ``base_url`` is the site's
-    scheme and host, for the absolute ``url`` and ``feedback_url``.
+    ``meeting`` has the names in FEED_VALUES as attributes (a row of ``feed_values``).
+    ``types`` are the meeting's Meeting Guide codes (fellowship-local codes are never
+    exported: consumers drop unknown codes, and another fellowship's "HE" is not the
+    spec's Hebrew). Open/closed and TC come from the meeting's access and status.
+    ``base_url`` is the site's scheme and host, for the absolute ``url`` and
+    ``feedback_url``.
+
+    The whole directory's feed builds a quarter of a million of these in one response,
+    so dates and times come formatted from the database (``feed_values``) and the row is
+    one dict, built once.
     """
     attendance = feed_attendance(meeting)
-    codes = set(meeting["types"]) - {"O", "C", "TC"}
-    if meeting["access"] == "open":
+    codes = set(types) - _STATUS_CODES
+    if meeting.access == "open":
         codes.add("O")
-    elif meeting["access"] == "closed":
+    elif meeting.access == "closed":
         codes.add("C")
-    if meeting["status"] == "tc":
+    if meeting.status == "tc":
         codes.add("TC")
     if attendance == "online":
         codes -= IN_PERSON_ONLY_TYPES
     before, after = _meeting_path()
-    url = f"{base_url}{before}{meeting['slug']}{after}"
-    end = meeting["end_time"]
-    row = {
-        "name": meeting["name"] or meeting["group__name"],
-        "slug": meeting["slug"],
-        "day": meeting["day"],
-        "time": meeting["start_time"].strftime("%H:%M"),
-        "end_time": end.strftime("%H:%M") if end else "",
-        "timezone": meeting["timezone"],
-        **_feed_location(meeting, attendance),
+    url = f"{base_url}{before}{meeting.slug}{after}"
+    return {
+        "name": meeting.name or meeting.group__name,
+        "slug": meeting.slug,
+        "day": meeting.day,
+        "time": meeting.feed_time,
+        "end_time": meeting.feed_end_time or "",
+        "timezone": meeting.timezone,
+        **(_NO_LOCATION if meeting.location_id is None else _feed_location(meeting, attendance)),
         "types": sorted(codes),
-        "conference_url": meeting["conference_url"],
-        "conference_url_notes": meeting["conference_url_notes"],
-        "conference_phone": meeting["conference_phone"],
-        "conference_phone_notes": meeting["conference_phone_notes"],
+        "conference_url": meeting.conference_url,
+        "conference_url_notes": meeting.conference_url_notes,
+        "conference_phone": meeting.conference_phone,
+        "conference_phone_notes": meeting.conference_phone_notes,
         "attendance_option": attendance,
-        "group": meeting["group__name"],
-        "group_notes": meeting["group__description"],
-        "notes": meeting["notes"],
-        "updated": meeting["updated"].astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        "group": meeting.group__name,
+        "group_notes": meeting.group__description,
+        "notes": meeting.notes,
+        "updated": meeting.feed_updated,
         "url": url,
         "feedback_url": f"{url}report/",
-        "fellowship": meeting["group__fellowship__slug"],
+        "fellowship": meeting.group__fellowship__slug,
     }
-    return row
 
 
-def _feed_location(meeting: Mapping, attendance: str) -> dict:
-    if meeting["location_id"] is None:
-        return {
-            "location": "",
-            "location_notes": "",
-            "formatted_address": "",
-            "address": "",
-            "city": "",
-            "state": "",
-            "postal_code": "",
-            "country": "",
-            "region": "",
-            "sub_region": "",
-            "approximate": "yes",
-        }
+def _feed_location(meeting, attendance: str) -> dict:
+    """The location fields of a meeting that has a location."""
     # An online-only meeting is told as its town only (approximate), as TSML does:
     # a street address would make consumers list it as in person.
-    town_only = attendance == "online" and meeting["status"] != "tc"
-    address = "" if town_only else meeting["location__address"]
-    city, state = meeting["location__city"], meeting["location__state"]
-    postal_code, country = meeting["location__postal_code"], meeting["location__country"]
+    town_only = attendance == "online" and meeting.status != "tc"
+    address = "" if town_only else meeting.location__address
+    city, state = meeting.location__city, meeting.location__state
+    postal_code, country = meeting.location__postal_code, meeting.location__country
     notes = "\n\n".join(
-        n for n in (meeting["location__directions"], meeting["location__accessibility_notes"]) if n
+        filter(None, (meeting.location__directions, meeting.location__accessibility_notes))
     )
     row = {
-        "location": "" if town_only else meeting["location__name"],
+        "location": "" if town_only else meeting.location__name,
         "location_notes": "" if town_only else notes,
         "formatted_address": format_address(address, city, state, postal_code, country),
         "address": address,
@@ -322,17 +381,17 @@ def _feed_location(meeting: Mapping, attendance: str) -> dict:
         "state": state,
         "postal_code": postal_code,
         "country": country,
-        "region": meeting["location__region"],
-        "sub_region": meeting["location__sub_region"],
+        "region": meeting.location__region,
+        "sub_region": meeting.location__sub_region,
         "approximate": (
             "yes"
-            if town_only or meeting["location__approximate"] or not _door_level(meeting)
+            if town_only or meeting.location__approximate or not _door_level(meeting)
             else "no"
         ),
     }
-    if meeting["location__latitude"] is not None:
-        row["latitude"] = round(meeting["location__latitude"], 5)
-        row["longitude"] = round(meeting["location__longitude"], 5)
+    if meeting.location__latitude is not None:
+        row["latitude"] = round(meeting.location__latitude, 5)
+        row["longitude"] = round(meeting.location__longitude, 5)
     return row
 
 
