@@ -27,7 +27,15 @@ from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.utils.translation import get_language
 
-from meetings.listings import area_versions, base_version, cache_key, online_version
+from meetings.filters import MAX_RADIUS
+from meetings.listings import (
+    ONLINE_AREA,
+    area_versions,
+    areas_near,
+    base_version,
+    cache_key,
+    online_version,
+)
 from meetings.models import HAPPENING_NOW_MINUTES
 
 ONLINE_SOON_SLOT = "<!-- online-soon -->"
@@ -69,27 +77,47 @@ def kept_page(key: str, now: dt.datetime) -> KeptPage | None:
     return KeptPage(entry["html"], entry["online_soon"], section)
 
 
+def search_reach(filterset) -> dict[str, int] | None:
+    """The versions of the areas a valid search can reach (its circle at its widest, or
+    the online area), read before it runs: a change made while it runs then shows as a
+    newer version, and the page is not served again. None: the page is not kept (a bad
+    search, or one near a pole, where too many areas meet)."""
+    if not filterset.is_valid():
+        return None
+    point = filterset.point
+    if point is None:
+        return area_versions([ONLINE_AREA])
+    areas = areas_near(point.latitude, point.longitude, MAX_RADIUS)
+    return None if areas is None else area_versions(areas)
+
+
 def keep_page(
     key: str,
     html: str,
     *,
+    filterset,
+    reach: dict[str, int],
     now: dt.datetime,
     valid_until: dt.datetime,
-    areas: dict[str, int],
-    online_soon: tuple | None = None,
     online_soon_html: str = "",
 ) -> None:
     """Keep ``html`` (with ``ONLINE_SOON_SLOT`` where the online section goes) until
-    ``valid_until`` or a change in one of ``areas`` (their versions as read before the
-    search ran), and the section for its minute under ``online_soon``, what tells its
-    meetings apart (its filters, zone and language)."""
+    ``valid_until``, or until one of the areas its search reached (``reach``, narrowed to
+    the circle the search used) changes; and the online section for its minute."""
     seconds = min(settings.LISTINGS_CACHE_SECONDS, math.ceil((valid_until - now).total_seconds()))
     if seconds <= 0:
         return
+    point = filterset.point
+    if point is not None:  # the circle searched, after any widening
+        used = areas_near(point.latitude, point.longitude, filterset.radius_used)
+        reach = {area: reach[area] for area in used}
+    words = filterset.online_soon_words()
+    # What tells the online section's meetings apart: its filters, zone and language.
+    online_soon = None if words is None else (words, filterset.visitor_zone, get_language())
     entry = {
         "html": html,
         "valid_until": valid_until.timestamp(),
-        "areas": areas,
+        "areas": reach,
         "online_soon": online_soon,
     }
     cache.set(key, entry, seconds)

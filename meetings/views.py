@@ -10,7 +10,6 @@ from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_filters.views import FilterView
@@ -18,9 +17,9 @@ from django_filters.views import FilterView
 from directory.models import Group
 from meetings.calendar import calendar_for, meeting_calendar, meeting_event_data
 from meetings.feeds import CALENDAR_LIMIT, feed_json
-from meetings.filters import MAX_RADIUS, FeedFilter, MeetingFilter
+from meetings.filters import FeedFilter, MeetingFilter
 from meetings.forms import ProblemReportForm
-from meetings.listings import ONLINE_AREA, area_versions, areas_near, cache_key
+from meetings.listings import cache_key
 from meetings.models import Meeting, ProblemReport, mark_reported_gone
 from meetings.page_cache import (
     LATER_SOONEST_PAGE_SECONDS,
@@ -31,6 +30,7 @@ from meetings.page_cache import (
     labels_valid_until,
     next_midnight,
     page_key,
+    search_reach,
 )
 from meetings.results import active_chips, map_points, query_without, result_row, type_choices
 from meetings.schedule import current_or_next_occurrence
@@ -53,8 +53,8 @@ class MeetingSearchView(FilterView):
 
     def get(self, request, *args, **kwargs):
         self.now = timezone.now()
-        whole_page_key = page_key(request) if settings.LISTINGS_CACHE_SECONDS else None
-        kept = kept_page(whole_page_key, self.now) if whole_page_key else None
+        key = page_key(request) if settings.LISTINGS_CACHE_SECONDS else None
+        kept = kept_page(key, self.now) if key else None
         if kept is not None:
             if kept.section is None:  # a new minute: the online section alone is built
                 self.filterset = self.get_filterset(self.get_filterset_class())
@@ -63,17 +63,8 @@ class MeetingSearchView(FilterView):
             return HttpResponse(kept.filled(kept.section))
 
         self.filterset = self.get_filterset(self.get_filterset_class())
+        reach = search_reach(self.filterset) if key else None
         valid = self.filterset.is_valid()
-        point = self.filterset.point if valid else None
-        reach = None
-        if whole_page_key is not None and valid:
-            areas = [ONLINE_AREA]
-            if point is not None:  # None near a pole: too many areas to follow
-                areas = areas_near(point.latitude, point.longitude, MAX_RADIUS)
-            if areas is not None:
-                # Read before the search runs: a change made while it runs then shows as
-                # a newer version, and the page is not served again.
-                reach = area_versions(areas)
         self.object_list = self.filterset.qs if valid else self.filterset.queryset.none()
         context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
         response = self.render_to_response(context)
@@ -82,19 +73,13 @@ class MeetingSearchView(FilterView):
         section = self._online_soon_html(self.online_soon)
         response.content = html.replace(ONLINE_SOON_SLOT, section, 1)
         if reach is not None:
-            if point:  # the circle searched, after any widening
-                used = areas_near(point.latitude, point.longitude, self.filterset.radius_used)
-                reach = {area: reach[area] for area in used}
-            words = self.filterset.online_soon_words()
             keep_page(
-                whole_page_key,
+                key,
                 html,
+                filterset=self.filterset,
+                reach=reach,
                 now=self.now,
                 valid_until=self._page_valid_until(),
-                areas=reach,
-                online_soon=None
-                if words is None
-                else (words, self.filterset.visitor_zone, get_language()),
                 online_soon_html=section,
             )
         return response
