@@ -303,7 +303,7 @@ class MeetingFilter(django_filters.FilterSet):
             for name, value in self.form.cleaned_data.items()
             if value not in (None, "", [])
         }
-        return sorted(_cache_words(chosen).items())
+        return _cache_words(chosen)
 
     @property
     def widened(self) -> bool:
@@ -327,7 +327,7 @@ class MeetingFilter(django_filters.FilterSet):
     def online_soon_words(self) -> list[tuple[str, object]] | None:
         """The section's filters as plain values, for cache keys (None: no section)."""
         chosen = self.online_soon_filters()
-        return None if chosen is None else sorted(_cache_words(chosen).items())
+        return None if chosen is None else _cache_words(chosen)
 
     def online_soon(self, limit=5):
         """The "Online meetings starting soon" section's meetings.
@@ -337,8 +337,8 @@ class MeetingFilter(django_filters.FilterSet):
         chosen = self.online_soon_filters()
         if chosen is None:
             return []
-        words = sorted(_cache_words(chosen).items())
-        key = cache_key("online-soon", f"{self.now:%Y%m%d%H%M}", words, version=online_version())
+        minute = f"{self.now:%Y%m%d%H%M}"
+        key = cache_key("online-soon", minute, _cache_words(chosen), version=online_version())
         ids = cache.get(key)
         if ids is None:
             base = self.queryset
@@ -354,15 +354,16 @@ class MeetingFilter(django_filters.FilterSet):
 ONLINE_SOON_IGNORES = {"attendance", "near", "radius", "sort", "tz"}
 
 
-def _cache_words(chosen: dict) -> dict:
-    """Filter values as plain text for a cache key (model choices by primary key)."""
+def _cache_words(chosen: dict) -> list[tuple[str, object]]:
+    """Filter values as plain text for a cache key (model choices by primary key), in
+    name order."""
     words = {}
     for name, value in chosen.items():
         if isinstance(value, str | int | float):
             words[name] = str(value)
         else:
             words[name] = sorted(str(getattr(item, "pk", item)) for item in value)
-    return words
+    return sorted(words.items())
 
 
 def _soonest_within(queryset, now, hours, by_time_index):

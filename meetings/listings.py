@@ -36,7 +36,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
-from meetings.models import forget_known_zones
+from directory.models import Fellowship, Group, Location
+from meetings.models import Meeting, MeetingType, ProblemReport, forget_known_zones
 from recoverymap.lib.geo import bounding_box
 
 VERSION_KEY = "listings:version"
@@ -158,8 +159,6 @@ def areas_near(latitude: float, longitude: float, miles: float) -> list[str] | N
 
 def meeting_areas(rows: Iterable[tuple]) -> set[str]:
     """The areas of meetings given as (latitude, longitude, attendance) rows."""
-    from meetings.models import Meeting
-
     online = {Meeting.Attendance.ONLINE, Meeting.Attendance.HYBRID}
     areas = set()
     for latitude, longitude, attendance in rows:
@@ -189,8 +188,6 @@ def _meeting_rows(meeting) -> list[tuple]:
 def _areas_before(sender, instance, **kwargs):
     """Before a meeting or location is saved, note the areas it was in: a meeting that
     moves leaves a page of its old area as well as joining one of its new."""
-    from directory.models import Location
-
     instance._areas_before = set()
     if instance.pk is None:
         return
@@ -240,9 +237,6 @@ def _on_report_delete(sender, instance, **kwargs):
 
 def connect() -> None:
     """Wire the receivers (from MeetingsConfig.ready)."""
-    from directory.models import Fellowship, Group, Location
-    from meetings.models import Meeting, MeetingType, ProblemReport
-
     on_save = {
         Fellowship: _on_change,
         MeetingType: _on_change,
