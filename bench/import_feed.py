@@ -68,7 +68,7 @@ def fresh_database():
 def timed_import(content: bytes, fmt: str, fellowship: str, source: str, **kwargs):
     from directory.models import Fellowship
     from meetings.formats import parse
-    from meetings.services import meetings_import
+    from meetings.importing import meetings_import
 
     started = time.perf_counter()
     records = parse(content, fmt)

@@ -129,7 +129,7 @@ def test_an_import_drops_the_cache(client, nearby):
 
     from directory.models import Fellowship
     from meetings.formats import parse
-    from meetings.services import meetings_import
+    from meetings.importing import meetings_import
 
     call_command("loaddata", "fellowships", "meeting_types", verbosity=0)
     before = listings_version()

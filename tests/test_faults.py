@@ -16,10 +16,11 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from directory.models import Fellowship, Group, Location
-from meetings import services
+from meetings import importing
 from meetings.formats import parse
+from meetings.geocoding import location_geocode
+from meetings.importing import meetings_import
 from meetings.models import Meeting
-from meetings.services import location_geocode, meetings_import
 from recoverymap import cache as fail_soft
 from recoverymap.middleware import server_error
 from tests.conftest import make_group, make_location, make_meeting, make_organizer, make_place
@@ -228,14 +229,14 @@ def test_an_import_killed_midway_leaves_the_database_as_it_was(monkeypatch):
         records=parse(json.dumps(rows[:2]).encode(), "meeting-guide"), fellowship=aa, source="t"
     )
     before = [model.objects.count() for model in (Group, Location, Meeting, Meeting.history.model)]
-    written = services._Importer._write_locations
+    written = importing._Importer._write_locations
 
     def killed_after_locations(self):
         written(self)  # groups and locations are in; then the process is interrupted
         assert Location.objects.count() > before[1]
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(services._Importer, "_write_locations", killed_after_locations)
+    monkeypatch.setattr(importing._Importer, "_write_locations", killed_after_locations)
     with pytest.raises(KeyboardInterrupt):
         meetings_import(
             records=parse(json.dumps(rows).encode(), "meeting-guide"), fellowship=aa, source="t"

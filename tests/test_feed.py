@@ -14,8 +14,8 @@ from directory.models import Fellowship, Group, Location
 from meetings import feeds, views
 from meetings.formats import parse
 from meetings.formats.meeting_guide import feed_problems
+from meetings.importing import meetings_import
 from meetings.models import Meeting, MeetingType
-from meetings.services import meetings_import
 from tests.conftest import make_group, make_location, make_meeting, make_place, make_user
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,8 @@ from django.core.management import call_command
 
 from directory.models import Fellowship, Location
 from meetings.formats import parse
-from meetings.services import location_geocode, meetings_import
+from meetings.geocoding import location_geocode
+from meetings.importing import meetings_import
 from tests.conftest import make_location, make_place
 from tests.local_http import serving
 

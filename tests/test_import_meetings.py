@@ -12,8 +12,8 @@ from django.core.management import CommandError, call_command
 
 from directory.models import Fellowship, Group, Location
 from meetings.formats import FormatError, parse
+from meetings.importing import ImportFailed, _Importer, meetings_import
 from meetings.models import Meeting, MeetingType
-from meetings.services import ImportFailed, _Importer, meetings_import
 from tests.conftest import make_place
 from tests.local_http import serving
 

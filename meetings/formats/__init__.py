@@ -3,7 +3,7 @@ CSV template, one module each.
 
 Every reader turns the outside shape into the same plain records, ``ImportedMeeting``
 (or ``Rejected`` for a row that cannot be a meeting, with the reason), so the import
-service (``meetings.services.meetings_import``) knows one shape only. Readers are pure:
+service (``meetings.importing.meetings_import``) knows one shape only. Readers are pure:
 no database, no network. A problem with the whole source (not JSON, the wrong format)
 raises ``FormatError`` before anything is written.
 """

@@ -7,7 +7,7 @@ second is respected, so ``--limit`` bounds how long one run takes.
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from meetings.services import locations_geocode_pending
+from meetings.geocoding import locations_geocode_pending
 
 
 class Command(BaseCommand):

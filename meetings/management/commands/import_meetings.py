@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from directory.models import Fellowship
 from meetings.formats import FORMATS, FormatError, parse
-from meetings.services import ImportFailed, meetings_import
+from meetings.importing import ImportFailed, meetings_import
 from recoverymap.lib.db import refresh_planner_statistics
 from recoverymap.lib.geo import is_timezone
 from recoverymap.lib.progress import ProgressBar

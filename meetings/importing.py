@@ -1,0 +1,916 @@
+"""Importing a source's meetings into one fellowship: ``meetings_import`` creates,
+updates, leaves alone and (when asked) retires meetings in one transaction with bulk
+writes, and says what it did in an ``ImportSummary``. The formats that read a source
+are pure functions in ``meetings.formats``."""
+
+import dataclasses
+import functools
+import hashlib
+import re
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connections, router, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from simple_history.utils import bulk_update_with_history
+
+from directory.models import Fellowship, Group, Location, Place, normalize_city
+from meetings.bulk import BATCH, in_batches, insert_objects, insert_rows, preparer
+from meetings.formats import (
+    IN_PERSON_ONLY_TYPES,
+    ImportedLocation,
+    ImportedMeeting,
+    Rejected,
+    attendance_of,
+    is_http_url,
+)
+from meetings.listings import listings_changing
+from meetings.models import Meeting, MeetingType, default_end_time
+from recoverymap.lib.geo import great_circle_miles, is_timezone, timezone_at, unit_vector
+
+# Two records at one address whose points are further apart than this are two places.
+SAME_PLACE_MILES = 0.25
+# Meeting fields an import sets; a re-import compares these (and the types) to decide
+# whether a meeting changed.
+IMPORTED_FIELDS = (
+    "name",
+    "day",
+    "start_time",
+    "end_time",
+    "timezone",
+    "access",
+    "attendance",
+    "status",
+    "conference_url",
+    "conference_url_notes",
+    "conference_phone",
+    "conference_phone_notes",
+    "notes",
+    "group_id",
+    "location_id",
+)
+# Location fields an import fills when a location we already have leaves them empty;
+# it never overwrites what organizers (or another feed) wrote there.
+FILLABLE_LOCATION_FIELDS = ("name", "directions", "region", "sub_region")
+_DAY_SUFFIX = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+_SLUG_OK = re.compile(r"^[-a-zA-Z0-9_]+$")
+
+
+# The summary -------------------------------------------------------------------------
+
+
+@dataclass
+class ImportSummary:
+    """What an import did (or, in a dry run, would do)."""
+
+    source: str
+    fellowship: str
+    dry_run: bool = False
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deactivated: int = 0
+    # Kept, but inactive: no address people can find and no way to join.
+    not_attendable: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    # Rows kept with something dropped or fixed (contradictory types, a bad end time).
+    adjusted: list[tuple[str, str]] = field(default_factory=list)
+    # Codes we do not know, kept as the fellowship's own types: code -> meetings.
+    unknown_types: Counter = field(default_factory=Counter)
+    new_groups: int = 0
+    new_locations: int = 0
+    new_types: int = 0
+    geocoded: int = 0
+    needs_geocoding: int = 0
+    seconds: float = 0.0
+
+    def lines(self, *, limit: int = 25) -> list[str]:
+        """The summary as lines of text for a person (the command prints these)."""
+        verb = "would be " if self.dry_run else ""
+        out = [
+            f"{'Dry run: nothing written. ' if self.dry_run else ''}"
+            f"Read {self.read:,} meetings from {self.source} for {self.fellowship} "
+            f"in {self.seconds:.1f} s.",
+            f"  created      {self.created:>7,}",
+            f"  updated      {self.updated:>7,}",
+            f"  unchanged    {self.unchanged:>7,}",
+            f"  deactivated  {self.deactivated:>7,}",
+            f"  skipped      {len(self.skipped):>7,}",
+        ]
+        if self.not_attendable:
+            out.append(
+                f"  {self.not_attendable:,} meetings {verb}kept inactive: no address people "
+                "can find and no way to join online."
+            )
+        out.append(
+            f"  new groups {self.new_groups:,}, new locations {self.new_locations:,}, "
+            f"new types {self.new_types:,}; geocoded {self.geocoded:,}, "
+            f"awaiting geocoding {self.needs_geocoding:,}."
+        )
+        if self.unknown_types:
+            codes = ", ".join(f"{code} ×{n}" for code, n in self.unknown_types.most_common())
+            out.append(f"Unknown types, kept as {self.fellowship}'s own: {codes}")
+        for title, rows in (("Skipped", self.skipped), ("Adjusted", self.adjusted)):
+            if not rows:
+                continue
+            out.append(f"{title}:")
+            out.extend(f"  {name}: {reason}" for name, reason in rows[:limit])
+            if len(rows) > limit:
+                reasons = Counter(reason.split(" '")[0] for _name, reason in rows[limit:])
+                more = "; ".join(f"{r} ×{n}" for r, n in reasons.most_common(5))
+                out.append(f"  … and {len(rows) - limit:,} more ({more})")
+        return out
+
+
+class ImportFailed(Exception):
+    """The import as a whole cannot go ahead; nothing was written."""
+
+
+# Importing ---------------------------------------------------------------------------
+
+
+def meetings_import(
+    *,
+    records: Iterable[ImportedMeeting | Rejected],
+    fellowship: Fellowship,
+    source: str,
+    dry_run: bool = False,
+    deactivate_missing: bool = False,
+    type_map: Mapping[str, str] | None = None,
+    default_timezone: str = "",
+    geocode: bool = True,
+    user=None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> ImportSummary:
+    """Apply a source's meetings to ``fellowship``: create, update, leave alone, and
+    with ``deactivate_missing`` retire (never delete) the meetings that ``source`` gave
+    before and no longer does. All or nothing: one transaction, bulk writes, every
+    change recorded in the history with the reason "import <source>".
+
+    ``records`` come from ``meetings.formats.parse``. ``type_map`` reads a source's code
+    as another ({"BB": "B"}), or as the fellowship's own type whatever the spec says it
+    means ({"HE": ""}: Minneapolis's HE is not Hebrew). ``default_timezone`` is the zone
+    of meetings whose zone cannot be known from the source, the address or the point.
+    New addresses without coordinates are geocoded (unless ``geocode`` is false or in a
+    dry run) before the transaction opens, so no write waits on the network.
+    """
+    started = time.perf_counter()
+    if default_timezone and not is_timezone(default_timezone):
+        raise ImportFailed(f"{default_timezone!r} is not a time zone name.")
+    importer = _Importer(
+        fellowship=fellowship,
+        source=_source_id(source),
+        type_map=dict(type_map or {}),
+        default_timezone=default_timezone,
+        dry_run=dry_run,
+        user=user,
+        progress=progress or (lambda stage, done, total: None),
+    )
+    importer.read(records)
+    if deactivate_missing and not importer.present:
+        raise ImportFailed(
+            "The source has no meetings; refusing to deactivate every meeting it gave before."
+        )
+    importer.place_locations(geocode=geocode and not dry_run)
+    importer.plan(deactivate_missing=deactivate_missing)
+    if not dry_run:
+        importer.write()
+    importer.summary.seconds = time.perf_counter() - started
+    return importer.summary
+
+
+def _source_id(source: str) -> str:
+    """The source as stored on meetings (at most 200 characters, still unique)."""
+    if len(source) <= 200:
+        return source
+    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+    return f"{source[:180]}#{digest}"
+
+
+def _fit(model, name: str, value: str) -> str:
+    """``value`` cut to the field's max_length: PostgreSQL refuses longer text."""
+    limit = model._meta.get_field(name).max_length
+    return value[:limit] if limit and isinstance(value, str) else value
+
+
+_STREET_WORDS = {
+    "street": "st",
+    "avenue": "ave",
+    "av": "ave",
+    "road": "rd",
+    "boulevard": "blvd",
+    "drive": "dr",
+    "lane": "ln",
+    "place": "pl",
+    "court": "ct",
+    "parkway": "pkwy",
+    "highway": "hwy",
+    "terrace": "ter",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "suite": "ste",
+}
+
+
+def normalize_street(address: str) -> str:
+    """A street address folded for matching: "3424 Kossuth Avenue" = "3424 Kossuth Ave."."""
+    words = re.sub(r"[^\w\s]", " ", address.lower()).split()
+    return " ".join(_STREET_WORDS.get(w, w) for w in words)
+
+
+@functools.lru_cache(maxsize=65536)
+def _address_key(address, city, state, postal_code, approximate) -> tuple:
+    postal = re.sub(r"\s", "", postal_code.upper()).split("-")[0]
+    return (
+        normalize_street(address),
+        normalize_city(city),
+        state.strip().upper(),
+        postal,
+        approximate,
+    )
+
+
+def _label(record: ImportedMeeting) -> str:
+    """How the summary names a record: its slug, or its id and name when it has no slug."""
+    return record.key if record.slug else f"{record.key} ({record.name[:40]})"
+
+
+def _group_key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def _free_slug(base: str, taken: set[str], limit: int = 64) -> str:
+    """``base``, or ``base-2``, ``base-3``... whichever is free; at most ``limit`` long."""
+    base = base[:limit].strip("-") or "meeting"
+    slug, n = base, 2
+    while slug in taken:
+        suffix = f"-{n}"
+        slug = base[: limit - len(suffix)].rstrip("-") + suffix
+        n += 1
+    taken.add(slug)
+    return slug
+
+
+@dataclass(eq=False)
+class _Place:
+    """A location a record resolves to: one we have (``id``) or one to create (``new``)."""
+
+    id: int | None = None
+    new: Location | None = None
+    timezone: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    fill: dict = field(default_factory=dict)  # empty fields of ours the source can fill
+    existing: dict = field(default_factory=dict)  # those fields' current values
+    state: str = ""
+    zone_hint: str = ""  # the first record's own zone, for a new location
+    gazetteer_zone: str = ""  # the zone of the ZIP code or town it was placed at
+
+
+@dataclass(eq=False)
+class _Row:
+    record: ImportedMeeting
+    fields: dict
+    types: set  # ("spec", code) or ("local", code)
+    place: _Place | None
+    group_key: str
+
+
+class _Importer:
+    def __init__(self, *, fellowship, source, type_map, default_timezone, dry_run, user, progress):
+        self.fellowship = fellowship
+        self.source = source
+        self.type_map = type_map
+        self.default_timezone = default_timezone
+        self.user = user
+        self.progress = progress
+        self.reason = f"import {source}"[:100]
+        self.summary = ImportSummary(source=source, fellowship=fellowship.slug, dry_run=dry_run)
+        self.present: set[str] = set()
+        self.rows: list[_Row] = []
+        spec = list(
+            MeetingType.objects.filter(fellowship=None).values_list("id", "code", "name", "name_es")
+        )
+        self.spec_ids = {code: pk for pk, code, _n, _e in spec}
+        self.spec_upper = {code.upper(): code for code in self.spec_ids}
+        self.spec_names = {}
+        for _pk, code, name, name_es in spec:
+            for label in (name, name_es):
+                if label:
+                    self.spec_names.setdefault(label.casefold(), code)
+        self.local_ids = dict(
+            MeetingType.objects.filter(fellowship=fellowship).values_list("code", "id")
+        )
+        self.new_local_types: dict[str, MeetingType] = {}
+        self.local_names: dict[str, str] = {}  # a name the source gives its own code
+        self._load_locations()
+
+    # -- reading --------------------------------------------------------------------
+
+    def read(self, records):
+        summary = self.summary
+        seen: set[str] = set()
+        for item in records:
+            summary.read += 1
+            if isinstance(item, Rejected):
+                summary.skipped.append((item.name, item.reason))
+                if item.key:
+                    self.present.add(item.key)
+                continue
+            if item.key in seen:
+                summary.skipped.append((_label(item), "slug already seen in this source"))
+                continue
+            seen.add(item.key)
+            self.present.add(item.key)
+            row = self._row(item)
+            if row is not None:
+                self.rows.append(row)
+            if summary.read % 1000 == 0:
+                self.progress("reading", summary.read, 0)
+
+    def _row(self, record: ImportedMeeting) -> _Row | None:
+        adjusted = self.summary.adjusted
+        key = _label(record)
+        adjusted.extend((key, warning) for warning in record.warnings)
+        record = self._clean_join(record)
+        spec, local = self._types(record)
+        for pair, what in ((("O", "C"), "open and closed"), (("M", "W"), "men and women")):
+            if set(pair) <= spec:
+                spec -= set(pair)
+                adjusted.append((key, f"both {what} ({'+'.join(pair)}): neither kept"))
+        tc = "TC" in spec
+        attendance = attendance_of(record, tc=tc)
+        status = Meeting.Status.TEMPORARILY_CLOSED if tc else Meeting.Status.ACTIVE
+        has_place = record.location is not None
+        if attendance == "inactive":
+            # Kept so the listing is not lost, but not shown: nowhere to go, no way to join.
+            if not has_place and not (record.conference_url or record.conference_phone):
+                self.summary.skipped.append((key, "no address and no way to join online"))
+                return None
+            attendance = (
+                "online" if record.conference_url or record.conference_phone else "in_person"
+            )
+            if not tc:
+                status = Meeting.Status.INACTIVE
+                self.summary.not_attendable += 1
+        if not record.published:
+            status = Meeting.Status.INACTIVE
+        if attendance == "online" and not tc and (odd := spec & IN_PERSON_ONLY_TYPES):
+            spec -= odd
+            adjusted.append(
+                (key, f"in-person types on an online meeting dropped: {', '.join(sorted(odd))}")
+            )
+        access = (
+            Meeting.Access.OPEN if "O" in spec else Meeting.Access.CLOSED if "C" in spec else ""
+        )
+        types = {("spec", code) for code in spec - {"O", "C", "TC"}}
+        types |= {("local", code) for code in local}
+        fields = {
+            "name": _fit(Meeting, "name", record.name),
+            "day": record.day,
+            "start_time": record.start_time,
+            "end_time": record.end_time or default_end_time(record.start_time),
+            "timezone": record.timezone,
+            "access": access,
+            "attendance": attendance,
+            "status": status,
+            "conference_url": record.conference_url,
+            "conference_url_notes": _fit(
+                Meeting, "conference_url_notes", record.conference_url_notes
+            ),
+            "conference_phone": _fit(Meeting, "conference_phone", record.conference_phone),
+            "conference_phone_notes": _fit(
+                Meeting, "conference_phone_notes", record.conference_phone_notes
+            ),
+            "notes": record.notes,
+        }
+        place = self._place(record.location, record.timezone) if has_place else None
+        group_name = _fit(Group, "name", record.group or record.name)
+        return _Row(record, fields, types, place, group_name)
+
+    def _clean_join(self, record: ImportedMeeting) -> ImportedMeeting:
+        url = record.conference_url
+        if not url or is_http_url(url):
+            if len(url) <= 500:
+                return record
+        elif re.match(r"^[\w.-]+\.[a-z]{2,}(/|$)", url, re.I) and is_http_url("https://" + url):
+            return dataclasses.replace(record, conference_url="https://" + url)
+        self.summary.adjusted.append(
+            (_label(record), f"join link {url[:80]!r} is not an http(s) link: dropped")
+        )
+        return dataclasses.replace(record, conference_url="")
+
+    def _types(self, record: ImportedMeeting) -> tuple[set[str], dict[str, str]]:
+        """(spec codes, the fellowship's own {code: name}) for a record's types."""
+        spec, local = set(), {}
+        for given in record.types:
+            wanted = self.type_map.get(given, given)
+            code = self._spec_code(wanted) if wanted else None
+            if code:
+                spec.add(code)
+                continue
+            if len(given) > 20 or " " in given:
+                # A type written as a name ("Big Book Study"): its code from the name.
+                local[slugify(given).upper()[:20] or given[:20]] = given
+            else:
+                local[given] = given
+        for code, name in record.local_types.items():
+            local[code[:20]] = name or code
+        for code, name in local.items():
+            self.summary.unknown_types[code] += 1
+            self.local_names.setdefault(code, name)
+        return spec, local
+
+    def _spec_code(self, token: str) -> str | None:
+        if token in self.spec_ids:
+            return token
+        return self.spec_upper.get(token.upper()) or self.spec_names.get(token.casefold())
+
+    # -- locations --------------------------------------------------------------------
+
+    def _load_locations(self):
+        """Index every location by address and point, in one query."""
+        # (address key, lat to 2 places, lng to 2 places) -> places there: a record's
+        # point is compared with those of its own and the eight neighbouring cells.
+        self.cells: dict[tuple, list[_Place]] = defaultdict(list)
+        self.unplaced: dict[tuple, list[_Place]] = defaultdict(list)  # no point yet
+        self.by_address: dict[tuple, _Place] = {}  # the first place at each address
+        rows = Location.objects.values_list(
+            "id",
+            "address",
+            "city",
+            "state",
+            "postal_code",
+            "approximate",
+            "latitude",
+            "longitude",
+            "timezone",
+            *FILLABLE_LOCATION_FIELDS,
+        )
+        for pk, address, city, state, postal, approx, lat, lng, tz, *fillable in rows.iterator(
+            chunk_size=5000
+        ):
+            place = _Place(
+                id=pk,
+                timezone=tz,
+                latitude=lat,
+                longitude=lng,
+                state=state.upper(),
+                existing=dict(zip(FILLABLE_LOCATION_FIELDS, fillable, strict=True)),
+            )
+            self._index(place, _address_key(address, city, state, postal, approx))
+
+    def _index(self, place: _Place, key: tuple):
+        if place.latitude is None:
+            self.unplaced[key].append(place)
+        else:
+            self.cells[(key, round(place.latitude, 2), round(place.longitude, 2))].append(place)
+        if any(key[:4]):
+            self.by_address.setdefault(key, place)
+
+    def _nearby(self, key: tuple, lat: float, lng: float) -> _Place | None:
+        """A place at this address within SAME_PLACE_MILES of the point, if any."""
+        row, column = round(lat, 2), round(lng, 2)
+        for dlat in (0, -0.01, 0.01):
+            for dlng in (0, -0.01, 0.01):
+                cell = (key, round(row + dlat, 2), round(column + dlng, 2))
+                for place in self.cells.get(cell, ()):
+                    miles = great_circle_miles(lat, lng, place.latitude, place.longitude)
+                    if miles <= SAME_PLACE_MILES:
+                        return place
+        return None
+
+    def _place(self, loc: ImportedLocation, zone: str) -> _Place:
+        """The place a record's location is: one we have or have planned, else a new one.
+        Same address (folded) and, when both have points, within SAME_PLACE_MILES."""
+        key = _address_key(loc.address, loc.city, loc.state, loc.postal_code, loc.is_approximate)
+        if loc.has_point:
+            place = self._nearby(key, loc.latitude, loc.longitude)
+            if place is None and self.unplaced.get(key):
+                place = self.unplaced[key].pop(0)  # it gets this point
+                place.latitude, place.longitude = loc.latitude, loc.longitude
+                if place.id is not None:
+                    place.fill.update(
+                        latitude=loc.latitude, longitude=loc.longitude, needs_geocoding=False
+                    )
+                else:
+                    place.new.latitude, place.new.longitude = loc.latitude, loc.longitude
+                self._index(place, key)
+        else:
+            place = self.by_address.get(key)
+        if place is None:
+            place = _Place(
+                new=self._new_location(loc),
+                latitude=loc.latitude,
+                longitude=loc.longitude,
+                state=loc.state.strip().upper(),
+                zone_hint=zone,
+            )
+            self._index(place, key)
+        elif place.id is not None:
+            self._fill(place, loc)
+        return place
+
+    def _new_location(self, loc: ImportedLocation) -> Location:
+        def fit(name, value):
+            return _fit(Location, name, value)
+
+        return Location(
+            name=fit("name", loc.name),
+            address=fit("address", loc.address),
+            city=fit("city", loc.city),
+            state=fit("state", loc.state),
+            postal_code=fit("postal_code", loc.postal_code),
+            country=loc.country or "US",
+            region=fit("region", loc.region),
+            sub_region=fit("sub_region", loc.sub_region),
+            latitude=loc.latitude,
+            longitude=loc.longitude,
+            approximate=loc.is_approximate,
+            directions=loc.notes,
+        )
+
+    def _fill(self, place: _Place, loc: ImportedLocation):
+        offered = {
+            "name": loc.name,
+            "directions": loc.notes,
+            "region": loc.region,
+            "sub_region": loc.sub_region,
+        }
+        for name, value in offered.items():
+            if value and not place.existing[name] and name not in place.fill:
+                place.fill[name] = _fit(Location, name, value)
+
+    def place_locations(self, *, geocode: bool):
+        """Points and time zones for the new locations: the source's point, else the
+        geocoder (when allowed), else the gazetteer's ZIP code or town centre."""
+        from meetings.places import GeocodingFailed, lookup
+
+        new = list(dict.fromkeys(r.place for r in self.rows if r.place and r.place.new is not None))
+        missing = [p for p in new if p.new.latitude is None]
+        budget = settings.IMPORT_GEOCODE_LIMIT if geocode and settings.GEOCODER else 0
+        failures = 0
+        for place in missing:
+            loc = place.new
+            if budget <= 0 or loc.approximate or failures >= 3:
+                continue
+            budget -= 1
+            try:
+                found = lookup(loc.formatted_address, country=loc.country)
+            except GeocodingFailed:
+                failures += 1  # the geocoder is down: stop asking, geocode_pending retries
+                continue
+            if found is not None:
+                loc.latitude, loc.longitude = found.latitude, found.longitude
+                place.latitude, place.longitude = found.latitude, found.longitude
+                self.summary.geocoded += 1
+        self._centroids([p for p in missing if p.new.latitude is None])
+        for place in new:
+            loc = place.new
+            loc.timezone = (
+                (place.zone_hint if is_timezone(place.zone_hint) else "")
+                or (timezone_at(loc.latitude, loc.longitude) if loc.latitude is not None else "")
+                or place.gazetteer_zone
+                or self.default_timezone
+            )
+            place.timezone = loc.timezone
+            loc.geo_x, loc.geo_y, loc.geo_z = unit_vector(loc.latitude, loc.longitude)
+        # Still unknown (no point, a ZIP code the gazetteer lacks): the zone most of the
+        # source's other places in the same state are in.
+        zones_by_state = defaultdict(Counter)
+        for place in {r.place for r in self.rows if r.place is not None}:
+            if place.timezone and place.state:
+                zones_by_state[place.state][place.timezone] += 1
+        for place in new:
+            if not place.timezone and (zones := zones_by_state.get(place.state)):
+                place.timezone = place.new.timezone = zones.most_common(1)[0][0]
+
+    def _centroids(self, places: list[_Place]):
+        """The gazetteer's point for addresses nobody could place: the ZIP code's centre,
+        else the town's. A street address stays flagged for geocode_pending (its door is
+        not known); an approximate one is as placed as it will get."""
+        codes = {p.new.postal_code.split("-")[0].strip() for p in places if p.new.postal_code}
+        gazetteer = {}
+        codes = sorted(codes)
+        for i in range(0, len(codes), BATCH):
+            for place in Place.objects.filter(country="US", code__in=codes[i : i + BATCH]):
+                gazetteer[place.code] = place
+        for place in places:
+            loc = place.new
+            found = gazetteer.get(loc.postal_code.split("-")[0].strip())
+            if found is not None:
+                lat, lng, zone = found.latitude, found.longitude, found.timezone
+            elif (
+                loc.city
+                and loc.state
+                and (town := Place.objects.resolve(f"{loc.city}, {loc.state}"))
+            ):
+                lat, lng, zone = town.latitude, town.longitude, town.timezone
+            else:
+                loc.needs_geocoding = True
+                continue
+            loc.latitude, loc.longitude = lat, lng
+            place.latitude, place.longitude = lat, lng
+            place.gazetteer_zone = zone
+            loc.needs_geocoding = not loc.approximate
+
+    # -- planning ---------------------------------------------------------------------
+
+    def plan(self, *, deactivate_missing: bool):
+        """Decide, for every row, create / update / unchanged; and what to deactivate."""
+        summary = self.summary
+        # Values, not instances: a re-import of 100,000 unchanged meetings builds none.
+        existing = {
+            m["source_key"]: m
+            for m in Meeting.objects.filter(source=self.source)
+            .values("id", "source_key", *IMPORTED_FIELDS)
+            .iterator(chunk_size=5000)
+        }
+        through = Meeting.types.through.objects.filter(meeting__source=self.source)
+        # meeting id -> type id -> link id
+        self.existing_links: dict[int, dict[int, int]] = defaultdict(dict)
+        for link_id, meeting_id, type_id in through.values_list(
+            "id", "meeting_id", "meetingtype_id"
+        ).iterator(chunk_size=5000):
+            self.existing_links[meeting_id][type_id] = link_id
+        type_refs = {pk: ("spec", code) for code, pk in self.spec_ids.items()}
+        type_refs.update({pk: ("local", code) for code, pk in self.local_ids.items()})
+        groups = Group.objects.filter(fellowship=self.fellowship).values_list("id", "name")
+        self.groups = {_group_key(name): pk for pk, name in groups}
+        self.new_groups: dict[str, Group] = {}
+        self.taken_slugs = set(Meeting.objects.values_list("slug", flat=True))
+        self.creates: list[tuple[Meeting, _Row]] = []
+        self.updates: list[tuple[dict, _Row, bool]] = []  # (current values, row, retyped)
+        for index, row in enumerate(self.rows, start=1):
+            zone = (
+                row.fields["timezone"]
+                or (row.place.timezone if row.place else "")
+                or self.default_timezone
+            )
+            if not zone:
+                summary.skipped.append(
+                    (_label(row.record), "no time zone: give one with --timezone")
+                )
+                continue
+            row.fields["timezone"] = zone
+            if row.place and not row.place.timezone:
+                # A new location nothing else could place in time: its meeting's zone.
+                row.place.timezone = row.place.new.timezone = zone
+            self._need_types(row.types)
+            self._group(row)
+            meeting = existing.get(row.record.key)
+            if meeting is None:
+                if not row.record.published:
+                    summary.skipped.append((_label(row.record), "not published"))
+                    continue
+                self.creates.append((self._new_meeting(row), row))
+                summary.created += 1
+            else:
+                changed = self._differs(meeting, row)
+                current = {
+                    type_refs.get(t, ("other", t))
+                    for t in self.existing_links.get(meeting["id"], {})
+                }
+                types_changed = current != row.types
+                if changed or types_changed:
+                    self.updates.append((meeting, row, types_changed))
+                    summary.updated += 1
+                else:
+                    summary.unchanged += 1
+            if index % 1000 == 0:
+                self.progress("matching", index, len(self.rows))
+        self.deactivations = []  # ids
+        if deactivate_missing:
+            self.deactivations = [
+                meeting["id"]
+                for key, meeting in existing.items()
+                if key not in self.present and meeting["status"] != Meeting.Status.INACTIVE
+            ]
+            summary.deactivated = len(self.deactivations)
+        summary.new_types = len(self.new_local_types)
+        summary.new_groups = len(self.new_groups)
+        skipped = {name for name, _reason in summary.skipped}
+        summary.adjusted = [(k, why) for k, why in summary.adjusted if k not in skipped]
+        self.new_places = list(
+            dict.fromkeys(
+                row.place
+                for row in [r for _m, r in self.creates] + [r for _m, r, _t in self.updates]
+                if row.place is not None and row.place.id is None
+            )
+        )
+        summary.new_locations = len(self.new_places)
+        summary.needs_geocoding = sum(p.new.needs_geocoding for p in self.new_places)
+
+    def _need_types(self, refs):
+        for kind, code in refs:
+            if kind == "local" and code not in self.local_ids and code not in self.new_local_types:
+                self.new_local_types[code] = MeetingType(
+                    fellowship=self.fellowship,
+                    code=code,
+                    name=_fit(MeetingType, "name", self.local_names.get(code) or code),
+                    category=MeetingType.Category.OTHER,
+                )
+
+    def _group(self, row: _Row):
+        """(id, None) for a group we have, (None, Group) for one to create."""
+        key = _group_key(row.group_key)
+        if key in self.groups:
+            return self.groups[key], None
+        if key not in self.new_groups:
+            if not hasattr(self, "taken_group_slugs"):
+                self.taken_group_slugs = set(Group.objects.values_list("slug", flat=True))
+            self.new_groups[key] = Group(
+                fellowship=self.fellowship,
+                name=row.group_key,
+                slug=_free_slug(slugify(row.group_key) or "group", self.taken_group_slugs),
+                description=row.record.group_notes,
+                status=Group.Status.ACTIVE,
+            )
+        return None, self.new_groups[key]
+
+    def _new_meeting(self, row: _Row) -> Meeting:
+        record = row.record
+        # The source's slug when it is a valid one of ours; else one from name and day.
+        if _SLUG_OK.match(record.slug) and len(record.slug) <= 64:
+            wanted = record.slug
+        else:
+            wanted = slugify(record.slug)
+        if not wanted:
+            wanted = (
+                (slugify(record.name)[:52].strip("-") or "meeting") + "-" + _DAY_SUFFIX[record.day]
+            )
+        return Meeting(
+            slug=_free_slug(wanted, self.taken_slugs),
+            source=self.source,
+            source_key=record.key[:255],
+            **row.fields,
+        )
+
+    def _differs(self, meeting: dict, row: _Row) -> bool:
+        group_id, new_group = self._group(row)
+        location_id = row.place.id if row.place else None
+        if new_group is not None or (row.place and row.place.id is None):
+            return True
+        wanted = {**row.fields, "group_id": group_id, "location_id": location_id}
+        return any(meeting[name] != wanted[name] for name in IMPORTED_FIELDS)
+
+    # -- writing ----------------------------------------------------------------------
+
+    def write(self):
+        """Every write, in one transaction: a failure anywhere leaves the database as it
+        was before the import. Bulk writes send no signals, so the cached search pages
+        and feeds are dropped here, once."""
+        with listings_changing(), transaction.atomic():
+            self._write_types()
+            self._write_groups()
+            self._write_locations()
+            self._write_meetings()
+
+    def _history_kwargs(self):
+        return {
+            "default_change_reason": self.reason,
+            "default_user": self.user,
+            "batch_size": BATCH,
+        }
+
+    def _with_history(self, model, objs: list, *, history_type: str = "+") -> list:
+        """Insert ``objs`` (history_type "+") or, for "~", only their historical rows;
+        returns [(historical row id, object id)]. These are the rows simple_history's
+        bulk_history_create writes, by the fast inserter, whose ids the types' history
+        needs."""
+        if history_type == "+":
+            insert_objects(model, objs)
+        History = model.history.model
+        connection = connections[router.db_for_write(History)]
+        tracked = [History._meta.get_field(f.name) for f in History.tracked_fields]
+        history_fields = [
+            History._meta.get_field(name)
+            for name in ("history_date", "history_user", "history_change_reason", "history_type")
+        ]
+        now, user_id = timezone.now(), getattr(self.user, "pk", None)
+        own = [
+            history_fields[0].get_db_prep_save(now, connection),
+            user_id,
+            self.reason,
+            history_type,
+        ]
+        preparers = [preparer(f, connection) for f in tracked]
+        names = [f.attname for f in tracked]
+        rows = [
+            [prepare(getattr(obj, name)) for prepare, name in zip(preparers, names, strict=True)]
+            + own
+            for obj in objs
+        ]
+        names += [f.attname for f in history_fields]
+        history_ids = insert_rows(History, names, rows, returning=True)
+        return list(zip(history_ids, [obj.pk for obj in objs], strict=True))
+
+    def _write_types(self):
+        created = MeetingType.objects.bulk_create(
+            list(self.new_local_types.values()), batch_size=BATCH
+        )
+        self.local_ids.update({t.code: t.pk for t in created})
+
+    def _write_groups(self):
+        self._with_history(Group, list(self.new_groups.values()))
+        for key, group in self.new_groups.items():
+            self.groups[key] = group.pk
+
+    def _write_locations(self):
+        new = self.new_places
+        self._with_history(Location, [p.new for p in new])
+        for place in new:
+            place.id = place.new.pk
+        filled = {r.place.id: r.place.fill for r in self.rows if r.place and r.place.fill}
+        if filled:
+            now = timezone.now()
+            locations = in_batches(Location.objects, filled)
+            names = set()
+            for location in locations:
+                for name, value in filled[location.pk].items():
+                    setattr(location, name, value)
+                    names.add(name)
+                location.geo_x, location.geo_y, location.geo_z = unit_vector(
+                    location.latitude, location.longitude
+                )
+                location.updated = now
+            names |= {"geo_x", "geo_y", "geo_z", "updated"}
+            bulk_update_with_history(locations, Location, sorted(names), **self._history_kwargs())
+
+    def _write_meetings(self):
+        now = timezone.now()
+        total = len(self.creates) + len(self.updates)
+        creates = [meeting for meeting, _row in self.creates]
+        for meeting, row in self.creates:
+            meeting.group_id = self._group(row)[0]
+            meeting.location_id = row.place.id if row.place else None
+        created_history = self._with_history(Meeting, creates)
+        self.progress("writing", len(creates) // 2, total)
+        links = self._link_types([(m.pk, row.types) for m, row in self.creates])
+        self._write_types_history(created_history, links)
+        self.progress("writing", len(creates), total)
+
+        changing = [values["id"] for values, _row, _t in self.updates] + self.deactivations
+        instances = {m.pk: m for m in in_batches(Meeting.objects, changing)}
+        updates = []
+        for values, row, _types_changed in self.updates:
+            meeting = instances[values["id"]]
+            for name, value in row.fields.items():
+                setattr(meeting, name, value)
+            meeting.group_id = self._group(row)[0]
+            meeting.location_id = row.place.id if row.place else None
+            meeting.updated = now
+            updates.append(meeting)
+        deactivated = [instances[pk] for pk in self.deactivations]
+        for meeting in deactivated:
+            meeting.status = Meeting.Status.INACTIVE
+            meeting.updated = now
+        changed = updates + deactivated
+        if changed:
+            Meeting.objects.bulk_update(changed, [*IMPORTED_FIELDS, "updated"], batch_size=BATCH)
+            retyped = [
+                (v["id"], row.types) for v, row, types_changed in self.updates if types_changed
+            ]
+            retyped_ids = [pk for pk, _refs in retyped]
+            for i in range(0, len(retyped_ids), BATCH):
+                Meeting.types.through.objects.filter(
+                    meeting_id__in=retyped_ids[i : i + BATCH]
+                ).delete()
+            links = self._link_types(retyped)
+            for meeting in changed:
+                if meeting.pk not in links:
+                    links[meeting.pk] = self.existing_links.get(meeting.pk, {})
+            changed_history = self._with_history(Meeting, changed, history_type="~")
+            self._write_types_history(changed_history, links)
+        self.progress("writing", total, total)
+
+    def _link_types(self, meetings) -> dict[int, dict[int, int]]:
+        """Create the meeting-type links; {meeting id: {type id: link id}}."""
+        Link = Meeting.types.through
+        ids = {("spec", code): pk for code, pk in self.spec_ids.items()}
+        ids.update({("local", code): pk for code, pk in self.local_ids.items()})
+        pairs = [(pk, ids[ref]) for pk, refs in meetings for ref in sorted(refs)]
+        link_ids = insert_rows(Link, ["meeting_id", "meetingtype_id"], pairs, returning=True)
+        result: dict[int, dict[int, int]] = {pk: {} for pk, _refs in meetings}
+        for (meeting_id, type_id), link_id in zip(pairs, link_ids, strict=True):
+            result[meeting_id][type_id] = link_id
+        return result
+
+    def _write_types_history(self, historical, links):
+        """What simple_history records after a save with types: each historical row's
+        types at that moment (bulk history alone leaves them out)."""
+        HistoricalTypes = apps.get_model("meetings", "HistoricalMeeting_types")
+        rows = [
+            (link_id, meeting_id, type_id, history_id)
+            for history_id, meeting_id in historical
+            for type_id, link_id in links.get(meeting_id, {}).items()
+        ]
+        insert_rows(HistoricalTypes, ["id", "meeting_id", "meetingtype_id", "history_id"], rows)
