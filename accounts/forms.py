@@ -79,6 +79,7 @@ MEETING_FIELDS = [
     "conference_url_notes",
     "conference_phone",
     "conference_phone_notes",
+    "medication_friendly",
     "notes",
 ]
 

@@ -39,7 +39,7 @@ MEETING_FIELDSETS = [
     (_("When"), {"fields": ["day", "start_time", "end_time", "timezone"]}),
     (_("Where"), {"fields": ["attendance", "location"]}),
     (_("Online"), {"fields": MEETING_ONLINE_FIELDS}),
-    (_("What"), {"fields": ["access", "types", "notes"]}),
+    (_("What"), {"fields": ["access", "medication_friendly", "types", "notes"]}),
     (_("Freshness"), {"fields": ["last_confirmed", "created", "updated"]}),
 ]
 

@@ -151,6 +151,13 @@ class MeetingFilter(django_filters.FilterSet):
         to_field_name="code",
         method="filter_language",
     )
+    # Ours, not a Meeting Guide type: a field of the meeting, so no feed carries it.
+    medication = django_filters.MultipleChoiceFilter(
+        label=_("Medication for recovery"),
+        choices=[("welcome", _("Welcomes people taking medication for recovery"))],
+        method="filter_medication",
+        widget=forms.CheckboxSelectMultiple,
+    )
     q = django_filters.CharFilter(
         label=_("Meeting, group or place name"), method="filter_words", max_length=100
     )
@@ -230,6 +237,9 @@ class MeetingFilter(django_filters.FilterSet):
 
     def filter_language(self, queryset, name, value):
         return queryset.in_languages({t.code for t in value}) if value else queryset
+
+    def filter_medication(self, queryset, name, value):
+        return queryset.medication_friendly() if value else queryset
 
     def filter_words(self, queryset, name, value):
         return queryset.matching(value)

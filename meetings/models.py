@@ -218,6 +218,11 @@ class MeetingQuerySet(models.QuerySet):
             )
         return qs
 
+    def medication_friendly(self):
+        """Meetings whose organizers say people taking medication for recovery
+        (buprenorphine, methadone, naltrexone...) are welcome."""
+        return self.filter(medication_friendly=True)
+
     def confirmed_since(self, when):
         return self.filter(last_confirmed__gte=when)
 
@@ -474,6 +479,15 @@ class Meeting(models.Model):
     conference_phone_notes = models.CharField(_("dial-in notes"), max_length=255, blank=True)
     types = models.ManyToManyField(
         MeetingType, blank=True, related_name="meetings", verbose_name=_("types")
+    )
+    medication_friendly = models.BooleanField(
+        _("welcomes people on medication for recovery"),
+        default=False,
+        help_text=_(
+            "Tick if people who take buprenorphine, methadone or other medication for "
+            "their recovery are fully welcome here, to attend and to share, as anyone "
+            "else. Your group's own word; it is shown on the meeting's page."
+        ),
     )
     notes = models.TextField(_("notes"), blank=True, help_text=_("Plain text; no last names."))
     created = models.DateTimeField(_("created"), auto_now_add=True)
