@@ -6,6 +6,9 @@ flood the logs) and the operation behaves as a miss (``get`` returns the default
 nothing (``set``, ``delete``). Pages are then built from the database, as on a cold cache.
 Short socket timeouts (settings.CACHES ``OPTIONS``) keep an unreachable Redis from
 holding up requests.
+
+``clear()`` deletes only the keys under this site's ``KEY_PREFIX``: Django's would empty
+the whole Redis database, another site's (or another test run's) keys with it.
 """
 
 import functools
@@ -68,4 +71,20 @@ class FailSoftRedisCache(RedisCache):
     delete_many = _fail_soft(lambda args, kwargs: None)(RedisCache.delete_many)
     # A counter that cannot be read is missing: callers already handle that case.
     incr = _fail_soft(_missing)(RedisCache.incr)
-    clear = _fail_soft(lambda args, kwargs: False)(RedisCache.clear)
+
+    @_fail_soft(lambda args, kwargs: False)
+    def clear(self):
+        if not self.key_prefix:
+            return super().clear()
+        client = self._cache.get_client(None, write=True)
+        # Keys are "prefix:version:key"; a glob character in the prefix is matched as is.
+        prefix = "".join(f"\\{c}" if c in "*?[]\\" else c for c in self.key_prefix)
+        batch = []
+        for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+            batch.append(key)
+            if len(batch) == 1000:
+                client.unlink(*batch)
+                batch.clear()
+        if batch:
+            client.unlink(*batch)
+        return True

@@ -2,8 +2,12 @@
 
 import datetime as dt
 import itertools
+import os
+import uuid
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from accounts.models import User
 from directory.models import Fellowship, Group, Location, Place, normalize_city
@@ -11,10 +15,42 @@ from meetings.models import Meeting, MeetingType
 
 _seq = itertools.count(1)
 
+# The sample feeds beside the project (../shared/data); CI always has them.
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def pytest_configure(config):
+    """Settings for the whole run, made before any cache or password is used.
+
+    - Passwords are hashed with MD5: the real hasher spends a fifth of a second on each
+      of the hundreds of users the tests make (tests/test_accounts.py keeps one test on
+      the real one).
+    - The cache keys carry a prefix of this run's own, so two runs sharing one Redis
+      database (two engineers, two CI jobs) never see or clear each other's keys.
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    run = uuid.uuid4().hex[:12]
+    cache_settings = settings.CACHES["default"]
+    cache_settings["KEY_PREFIX"] = f"{cache_settings.get('KEY_PREFIX', '')}-test-{run}"
+
+
+def required_in_ci(condition: bool, reason: str):
+    """Skip when ``condition`` holds, except in CI (RECOVERYMAP_CI=1, set by .ci/run),
+    where what is missing makes the test fail: CI always has it."""
+    if os.environ.get("RECOVERYMAP_CI") == "1":
+        return pytest.mark.usefixtures()  # the test runs, and fails on what is missing
+    return pytest.mark.skipif(condition, reason=reason)
+
+
+needs_shared_data = required_in_ci(
+    not SHARED_DATA.is_dir(), "../shared/data (the sample feeds) is not beside the project"
+)
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Each test starts with an empty cache, as a fresh deploy would."""
+    """Each test starts with an empty cache, as a fresh deploy would (only this run's
+    keys: recoverymap.cache clears its own prefix, never the whole Redis database)."""
     from django.core.cache import cache
 
     cache.clear()

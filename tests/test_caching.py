@@ -165,7 +165,25 @@ def test_the_cache_is_redis_when_redis_url_is_set(settings):
     assert settings.CACHES["default"]["BACKEND"] == "recoverymap.cache.FailSoftRedisCache"
     cache.set("probe", {"a": 1}, 30)
     assert cache.get("probe") == {"a": 1}
-    assert cache.incr("counter") if cache.add("counter", 1) else True
+    assert cache.add("counter", 1)
+    assert not cache.add("counter", 5)
+    assert cache.incr("counter") == 2
+
+
+@needs_redis
+def test_clearing_the_cache_leaves_other_prefixes_keys_in_redis(settings):
+    """Two sites (or two test runs) sharing one Redis database never clear each other."""
+    from django.core.cache.backends.redis import RedisCache
+
+    neighbour = RedisCache(settings.CACHES["default"]["LOCATION"], {"KEY_PREFIX": "neighbour"})
+    neighbour.set("theirs", "kept", 60)
+    cache.set("ours", "gone", 60)
+    try:
+        cache.clear()
+        assert cache.get("ours") is None
+        assert neighbour.get("theirs") == "kept"
+    finally:
+        neighbour.delete("theirs")
 
 
 @needs_redis

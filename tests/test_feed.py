@@ -2,7 +2,6 @@
 
 import datetime as dt
 import json
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,12 +15,19 @@ from meetings.formats import parse
 from meetings.formats.meeting_guide import feed_problems
 from meetings.importing import meetings_import
 from meetings.models import Meeting, MeetingType
-from tests.conftest import make_group, make_location, make_meeting, make_place, make_user
+from tests.conftest import (
+    SHARED_DATA,
+    make_group,
+    make_location,
+    make_meeting,
+    make_place,
+    make_user,
+    needs_shared_data,
+)
 
 pytestmark = pytest.mark.django_db
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-MINNEAPOLIS = DATA / "aa-minneapolis-2018.meeting-guide.json"
+MINNEAPOLIS = SHARED_DATA / "aa-minneapolis-2018.meeting-guide.json"
 ZOOM = "https://us02web.zoom.us/j/812345678"
 
 
@@ -168,8 +174,9 @@ def test_the_feed_never_carries_people(client, reference):
     organizer = make_user(email="kim.organizer@example.org")
     group = make_group(fellowship=reference, email="private.person@example.org", phone="555-0101")
     group.organizers.add(organizer)
-    make_meeting(group=group)
+    meeting = make_meeting(group=group)
     body = b"".join(client.get(reverse("meetings:meeting-feed")).streaming_content).decode()
+    assert [row["slug"] for row in json.loads(body)] == [meeting.slug]
     assert "kim.organizer" not in body
     assert "private.person" not in body
     assert "555-0101" not in body
@@ -327,7 +334,7 @@ def test_our_feed_reads_back_into_our_importer_unchanged(client, reference):
     assert without_updated(second) == without_updated(first)
 
 
-@pytest.mark.skipif(not MINNEAPOLIS.exists(), reason="../shared/data is not beside the project")
+@needs_shared_data
 def test_the_minneapolis_feed_round_trips_and_is_valid(client, reference):
     meetings_import(
         records=parse(MINNEAPOLIS.read_bytes(), "meeting-guide"),

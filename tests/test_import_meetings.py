@@ -5,7 +5,6 @@ import datetime as dt
 import io
 import json
 import re
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -14,17 +13,14 @@ from directory.models import Fellowship, Group, Location
 from meetings.formats import FormatError, parse
 from meetings.importing import ImportFailed, _Importer, meetings_import
 from meetings.models import Meeting, MeetingType
-from tests.conftest import make_place
+from tests.conftest import SHARED_DATA, make_place, needs_shared_data
 from tests.local_http import serving
 
 pytestmark = pytest.mark.django_db
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = SHARED_DATA
 MINNEAPOLIS = DATA / "aa-minneapolis-2018.meeting-guide.json"
 NEW_YORK = DATA / "na-greater-new-york-2018.bmlt.json"
-needs_shared_data = pytest.mark.skipif(
-    not MINNEAPOLIS.exists(), reason="../shared/data (the sample feeds) is not beside the project"
-)
 
 
 @pytest.fixture

@@ -149,7 +149,10 @@ def test_reports_from_one_client_or_of_other_kinds_do_not_flag(client):
         _report(client, meeting)  # one person, three times
     for ip in ("203.0.113.1", "203.0.113.2"):
         _report(client, meeting, ip=ip, category="time")
-    assert GONE_WARNING not in client.get(meeting.get_absolute_url()).content.decode()
+    assert meeting.reports.count() == 5  # every report was taken, none was refused
+    page = client.get(meeting.get_absolute_url())
+    assert page.status_code == 200 and meeting.display_name in page.content.decode()
+    assert GONE_WARNING not in page.content.decode()
 
 
 def test_the_flag_is_one_query_for_a_whole_list():
