@@ -5,11 +5,13 @@
 once) but not remove (a "delete" retires the meeting), and the reports on them.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -21,7 +23,14 @@ from accounts.admin import (
     organizer_site,
 )
 from directory.models import Group, Location
-from meetings.models import Meeting, MeetingType, ProblemReport
+from meetings.duplicates import (
+    MatchRefused,
+    copies_follow,
+    meeting_match_decide,
+    meeting_match_join,
+    meeting_matches_undecide,
+)
+from meetings.models import Meeting, MeetingMatch, MeetingType, ProblemReport
 from meetings.services import meeting_retire, problem_reports_close
 
 MEETING_PUBLIC_TEXT = ("name", "notes")
@@ -89,7 +98,14 @@ class MeetingAdmin(RevertTypesMixin, AnonymityWarningsMixin, SimpleHistoryAdmin)
         "status",
         "last_confirmed",
     ]
-    list_filter = ["status", "attendance", "access", "day", "group__fellowship"]
+    list_filter = [
+        "status",
+        "attendance",
+        "access",
+        "day",
+        "group__fellowship",
+        ("duplicate_of", admin.EmptyFieldListFilter),
+    ]
     list_select_related = ["group__fellowship"]
     search_fields = ["name", "slug", "group__name", "location__name", "location__city"]
     autocomplete_fields = ["group", "location"]
@@ -107,6 +123,10 @@ class MeetingAdmin(RevertTypesMixin, AnonymityWarningsMixin, SimpleHistoryAdmin)
         if db_field.name == "types":
             kwargs["queryset"] = MeetingType.objects.select_related("fellowship")
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        copies_follow(obj)
 
 
 class ProblemReportActions:
@@ -200,6 +220,7 @@ class ManageMeetingAdmin(RevertTypesMixin, OrganizerHistoryAdmin):
         # The organizer has just looked at the whole listing and saved it.
         obj.last_confirmed = timezone.now()
         super().save_model(request, obj, form, change)
+        copies_follow(obj)
 
     # "Delete" retires: the meeting stays, inactive, with its page, history and reports.
 
@@ -266,3 +287,220 @@ class ManageProblemReportAdmin(ProblemReportActions, OrganizerAdminMixin, admin.
 
     def has_add_permission(self, request):
         return False
+
+
+# One meeting, listed once ------------------------------------------------------------
+
+
+class MeetingMatchForm(forms.ModelForm):
+    """A pair as staff decide it. Adding one joins two listings the matcher missed."""
+
+    decision = forms.ChoiceField(
+        label=_("decision"),
+        required=False,
+        choices=[
+            ("", _("Leave it to the matcher")),
+            (MeetingMatch.Status.JOINED, _("One meeting: show it once")),
+            (MeetingMatch.Status.SPLIT, _("Two meetings: show both")),
+        ],
+        help_text=_("Your decision stands through every later sync and matching run."),
+    )
+
+    class Meta:
+        model = MeetingMatch
+        fields = ["first", "second", "winner"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        match = self.instance
+        if "winner" in self.fields:
+            self.fields["winner"].queryset = Meeting.objects.filter(
+                pk__in=[match.first_id, match.second_id]
+            )
+        if match.pk and match.is_decided:
+            self.initial["decision"] = match.status
+        if not match.pk:
+            self.fields["decision"].choices = self.fields["decision"].choices[1:2]
+            self.fields["decision"].initial = MeetingMatch.Status.JOINED
+
+    def clean(self):
+        data = super().clean()
+        first = data.get("first") or self.instance.first
+        second = data.get("second") or self.instance.second
+        winner, decision = data.get("winner"), data.get("decision")
+        if not self.instance.pk and first and second:
+            if first.pk == second.pk:
+                raise forms.ValidationError(_("Choose two different listings."))
+            decision = data["decision"] = MeetingMatch.Status.JOINED
+        joined = decision == MeetingMatch.Status.JOINED and first and second
+        if joined and first.group.fellowship_id != second.group.fellowship_id:
+            raise forms.ValidationError(
+                _("Meetings of two fellowships are never one meeting: they stay apart.")
+            )
+        if winner is not None and decision != MeetingMatch.Status.JOINED:
+            self.add_error("winner", _("Choose the shown listing of a pair you join."))
+        return data
+
+
+REASON_WORDS = {
+    "minutes_apart": _("starts %(value)s minutes apart"),
+    "miles_apart": _("%(value)s miles apart"),
+    "same_address": _("same address"),
+    "same_room": _("same online room"),
+    "name_similarity": _("names %(value)s alike (0 to 1)"),
+}
+
+
+@admin.register(MeetingMatch)
+class MeetingMatchAdmin(SimpleHistoryAdmin):
+    """Pairs of listings two sources give of what may be one meeting: staff split a
+    wrong match, join a near miss (or, with "Add", any two listings) and choose which
+    listing is shown."""
+
+    form = MeetingMatchForm
+    list_display = [
+        "first_listing",
+        "second_listing",
+        "fellowship",
+        "status",
+        "score",
+        "why",
+        "shown",
+        "decided_by",
+        "updated",
+    ]
+    list_filter = ["status", "first__group__fellowship"]
+    list_select_related = [
+        "first__group__fellowship",
+        "second__group",
+        "first__duplicate_of",
+        "second__duplicate_of",
+        "decided_by",
+    ]
+    search_fields = ["first__name", "first__slug", "second__name", "second__slug"]
+    autocomplete_fields = ["first", "second"]
+    actions = ["join", "split", "show_first", "show_second"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["first", "second", "decision"]
+        return [
+            "first_listing",
+            "second_listing",
+            "status",
+            "score",
+            "why",
+            "decision",
+            "winner",
+            "decided_by",
+            "decided_at",
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        fields = ["first_listing", "second_listing", "status", "score", "why"]
+        return [*fields, "decided_by", "decided_at"]
+
+    @admin.display(description=_("first listing"), ordering="first__name")
+    def first_listing(self, obj):
+        return self._listing(obj.first)
+
+    @admin.display(description=_("second listing"), ordering="second__name")
+    def second_listing(self, obj):
+        return self._listing(obj.second)
+
+    def _listing(self, meeting):
+        source = meeting.source or _("entered here")
+        return format_html(
+            '<a href="{}">{}</a><br><small>{} · {}</small>',
+            reverse("admin:meetings_meeting_change", args=[meeting.pk]),
+            meeting,
+            source,
+            meeting.get_status_display(),
+        )
+
+    @admin.display(description=_("fellowship"), ordering="first__group__fellowship__name")
+    def fellowship(self, obj):
+        return obj.first.group.fellowship
+
+    @admin.display(description=_("why"))
+    def why(self, obj):
+        words = []
+        for key, value in (obj.reasons or {}).items():
+            template = REASON_WORDS.get(key)
+            if template is not None:
+                words.append(str(template) % {"value": value})
+        return "; ".join(words)
+
+    @admin.display(description=_("shown"))
+    def shown(self, obj):
+        first, second = obj.first, obj.second
+        if first.duplicate_of_id == second.pk:
+            return _("second")
+        if second.duplicate_of_id == first.pk:
+            return _("first")
+        return _("both")
+
+    def save_model(self, request, obj, form, change):
+        decision = form.cleaned_data.get("decision")
+        winner = form.cleaned_data.get("winner")
+        if not change:
+            match = meeting_match_join(
+                first=form.cleaned_data["first"],
+                second=form.cleaned_data["second"],
+                winner=winner,
+                by=request.user,
+            )
+            obj.pk = match.pk
+        elif decision:
+            meeting_match_decide(match=obj, status=decision, winner=winner, by=request.user)
+        elif obj.is_decided:
+            meeting_matches_undecide(matches=MeetingMatch.objects.filter(pk=obj.pk))
+
+    def has_delete_permission(self, request, obj=None):
+        # A wrong match is split, not deleted: the matcher would find it again.
+        return False
+
+    @admin.action(description=_("Join: one meeting, shown once"), permissions=["change"])
+    def join(self, request, queryset):
+        self._decide(request, queryset, MeetingMatch.Status.JOINED)
+
+    @admin.action(description=_("Split: two meetings, both shown"), permissions=["change"])
+    def split(self, request, queryset):
+        self._decide(request, queryset, MeetingMatch.Status.SPLIT)
+
+    @admin.action(description=_("Join and show the first listing"), permissions=["change"])
+    def show_first(self, request, queryset):
+        self._decide(request, queryset, MeetingMatch.Status.JOINED, winner="first")
+
+    @admin.action(description=_("Join and show the second listing"), permissions=["change"])
+    def show_second(self, request, queryset):
+        self._decide(request, queryset, MeetingMatch.Status.JOINED, winner="second")
+
+    def _decide(self, request, queryset, status, winner=None):
+        done, refused = 0, 0
+        for match in queryset.select_related("first__group", "second__group"):
+            chosen = getattr(match, winner) if winner else None
+            try:
+                meeting_match_decide(match=match, status=status, winner=chosen, by=request.user)
+            except MatchRefused:
+                refused += 1
+            else:
+                done += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d pair decided.", "%(count)d pairs decided.", done) % {"count": done},
+            messages.SUCCESS,
+        )
+        if refused:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d pair left apart: meetings of two fellowships are never one.",
+                    "%(count)d pairs left apart: meetings of two fellowships are never one.",
+                    refused,
+                )
+                % {"count": refused},
+                messages.WARNING,
+            )

@@ -96,11 +96,13 @@ class MeetingType(models.Model):
 class MeetingQuerySet(models.QuerySet):
     """The queries of search; views and filters compose these, never raw ``Q()``s."""
 
-    def public(self):
-        """Meetings a visitor may see: not retired, and their group approved."""
-        return self.exclude(status=Meeting.Status.INACTIVE).filter(
-            group__status=Group.Status.ACTIVE
-        )
+    def public(self, *, copies: bool = False):
+        """Meetings a visitor may see: not retired, their group approved, and not another
+        source's copy of a meeting listed already (``duplicate_of``), so every listing,
+        count, feed and sitemap shows a meeting once. ``copies=True`` keeps the copies
+        (the matcher compares them)."""
+        qs = self.exclude(status=Meeting.Status.INACTIVE).filter(group__status=Group.Status.ACTIVE)
+        return qs if copies else qs.filter(duplicate_of=None)
 
     def for_organizer(self, user):
         """Meetings a person may edit: all for staff, their groups' for an organizer."""
@@ -512,7 +514,23 @@ class Meeting(models.Model):
         editable=False,
         help_text=_("The meeting's slug or id in that feed: re-imports update by it."),
     )
-    history = HistoricalRecords(m2m_fields=[types], excluded_fields=["last_confirmed"])
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="copies",
+        verbose_name=_("shown as"),
+        help_text=_(
+            "Another source's listing of the same meeting, shown instead of this one. "
+            "Set by matching; staff decide in Meeting matches."
+        ),
+    )
+    # duplicate_of follows the matches (their own history records every decision).
+    history = HistoricalRecords(
+        m2m_fields=[types], excluded_fields=["last_confirmed", "duplicate_of"]
+    )
 
     objects = MeetingQuerySet.as_manager()
 
@@ -721,3 +739,102 @@ class ProblemReport(models.Model):
 
     def __str__(self):
         return f"{self.get_category_display()}: {self.meeting}"
+
+
+class MeetingMatchQuerySet(models.QuerySet):
+    def one_meeting(self):
+        """Pairs that make one listing: matched by the matcher or joined by staff."""
+        return self.filter(status__in=[MeetingMatch.Status.MATCHED, MeetingMatch.Status.JOINED])
+
+    def decided(self):
+        """Pairs staff decided (split or joined): the matcher never changes them."""
+        return self.filter(status__in=[MeetingMatch.Status.SPLIT, MeetingMatch.Status.JOINED])
+
+    def of_meetings(self, ids):
+        ids = list(ids)
+        return self.filter(Q(first_id__in=ids) | Q(second_id__in=ids))
+
+
+class MeetingMatch(models.Model):
+    """Two sources' listings that may be one meeting: matched (shown once), a near miss
+    (shown twice, listed for staff), or decided by staff (split: two meetings; joined:
+    one). Staff decisions survive every later sync and matching run."""
+
+    class Status(models.TextChoices):
+        MATCHED = "matched", _("Matched: shown once")
+        NEAR = "near", _("Near miss: shown twice")
+        SPLIT = "split", _("Split by staff: two meetings")
+        JOINED = "joined", _("Joined by staff: one meeting")
+
+    first = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="+", verbose_name=_("first listing")
+    )
+    second = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="+", verbose_name=_("second listing")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    score = models.FloatField(
+        _("score"), default=0, help_text=_("How alike the two listings are, 0 to 1.")
+    )
+    reasons = models.JSONField(
+        _("reasons"),
+        default=dict,
+        blank=True,
+        help_text=_("What the matcher measured: minutes and miles apart, name similarity."),
+    )
+    winner = models.ForeignKey(
+        Meeting,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("shown listing"),
+        help_text=_(
+            "The listing people see, chosen by staff. Empty: the one listed here first "
+            "(a meeting entered on this site before an imported one)."
+        ),
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    created = models.DateTimeField(_("found"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords()
+
+    objects = MeetingMatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["status", "-score", "id"]
+        verbose_name = _("meeting match")
+        verbose_name_plural = _("meeting matches")
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="meetingmatch_pair_unique"),
+            models.CheckConstraint(
+                condition=Q(first__lt=F("second")), name="meetingmatch_first_before_second"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["matched", "near", "split", "joined"]),
+                name="meetingmatch_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(winner__isnull=True) | Q(winner=F("first")) | Q(winner=F("second")),
+                name="meetingmatch_winner_of_pair",
+            ),
+        ]
+        indexes = [
+            # The admin's list by status (matched pairs, near misses).
+            models.Index(fields=["status", "score"], name="meetingmatch_status_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.first_id} ~ {self.second_id} ({self.get_status_display()})"
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status in {self.Status.SPLIT, self.Status.JOINED}

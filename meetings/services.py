@@ -7,6 +7,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from meetings.duplicates import copies_follow
 from meetings.listings import areas_of, listings_changed
 from meetings.models import Meeting, ProblemReport
 from recoverymap.lib.mail import mail_on_commit
@@ -34,6 +35,7 @@ def meeting_retire(*, meeting: Meeting, by) -> Meeting:
         meeting._history_user = by
         meeting._change_reason = "Retired (deleted by an organizer)"
         meeting.save(update_fields=["status", "updated"])
+        copies_follow(meeting)
     return meeting
 
 

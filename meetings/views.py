@@ -6,9 +6,15 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import (
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -16,6 +22,7 @@ from django_filters.views import FilterView
 
 from directory.models import Group
 from meetings.calendar import calendar_for, meeting_calendar, meeting_event_data
+from meetings.duplicates import also_listed_by
 from meetings.feeds import CALENDAR_LIMIT, feed_json
 from meetings.filters import FeedFilter, MeetingFilter
 from meetings.forms import ProblemReportForm
@@ -180,8 +187,24 @@ def _listed_meetings():
     )
 
 
+def _shown_instead(request, meeting: Meeting, view_name: str):
+    """A redirect to the listing shown in place of ``meeting`` when it is another
+    source's copy of it (see meetings.duplicates), else None. Temporary (302): staff may
+    split the pair, and the copy's address then shows it again."""
+    if meeting.duplicate_of_id is None:
+        return None
+    shown = _listed_meetings().filter(pk=meeting.duplicate_of_id).public().first()
+    if shown is None:
+        return None
+    url = reverse(view_name, args=[shown.slug])
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponseRedirect(f"{url}?{query}" if query else url)
+
+
 def meeting_detail(request, slug):
     meeting = get_object_or_404(_listed_meetings().with_reported_gone(), slug=slug)
+    if shown := _shown_instead(request, meeting, "meetings:meeting-detail"):
+        return shown
     now = timezone.now()
     occurrence = current_or_next_occurrence(meeting, now)
     visitor_zone = _visitor_zone(request.GET.get("tz", ""), occurrence.start)
@@ -209,6 +232,7 @@ def meeting_detail(request, slug):
             if meeting.location_id and meeting.is_in_person
             else []
         ),
+        "also_listed_by": also_listed_by(meeting),
         "event_data": meeting_event_data(
             meeting,
             url=request.build_absolute_uri(meeting.get_absolute_url()),
@@ -226,6 +250,8 @@ def meeting_report(request, slug):
     """ "Report a problem": no account needed; at most REPORT_RATE_LIMIT reports an hour
     from one client address (told apart by a keyed hash, see recoverymap.lib.clients)."""
     meeting = get_object_or_404(_listed_meetings(), slug=slug)
+    if shown := _shown_instead(request, meeting, "meetings:meeting-report"):
+        return shown
     form = ProblemReportForm(
         request.POST or None, initial={"category": request.GET.get("category", "")}
     )
@@ -256,6 +282,8 @@ def meeting_report(request, slug):
 def meeting_ics(request, slug):
     """The meeting as a weekly event to add to a calendar app."""
     meeting = get_object_or_404(_listed_meetings(), slug=slug)
+    if shown := _shown_instead(request, meeting, "meetings:meeting-ics"):
+        return shown
     url = request.build_absolute_uri(meeting.get_absolute_url())
     response = HttpResponse(
         meeting_calendar(meeting, url=url), content_type="text/calendar; charset=utf-8"

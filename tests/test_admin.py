@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from directory.models import OrganizerRequest
-from meetings.models import ProblemReport
+from meetings.models import MeetingMatch, ProblemReport
 from tests.conftest import make_meeting, make_place, make_user
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +38,12 @@ def test_every_admin_list_add_and_change_page_loads(superuser_client, spec_types
         "problemreport": ProblemReport.objects.create(meeting=meeting, category="gone"),
         "organizerrequest": OrganizerRequest.objects.create(
             user=make_user(), group=meeting.group, message="I chair it."
+        ),
+        "meetingmatch": MeetingMatch.objects.create(
+            first=meeting,
+            second=make_meeting(group=meeting.group, location=meeting.location),
+            status=MeetingMatch.Status.MATCHED,
+            reasons={"minutes_apart": 0, "same_address": True},
         ),
     }
     for model, model_admin in _registered():
