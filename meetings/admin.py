@@ -8,6 +8,7 @@ once) but not remove (a "delete" retires the meeting), and the reports on them.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -30,8 +31,9 @@ from meetings.duplicates import (
     meeting_match_join,
     meeting_matches_undecide,
 )
-from meetings.models import Meeting, MeetingMatch, MeetingType, ProblemReport
+from meetings.models import Meeting, MeetingMatch, MeetingType, ProblemReport, Source, SyncAttempt
 from meetings.services import meeting_retire, problem_reports_close
+from meetings.syncing import failing_streak, held_sync_apply, held_sync_discard, sources_sync
 
 MEETING_PUBLIC_TEXT = ("name", "notes")
 MEETING_ONLINE_FIELDS = [
@@ -504,3 +506,192 @@ class MeetingMatchAdmin(SimpleHistoryAdmin):
                 % {"count": refused},
                 messages.WARNING,
             )
+
+
+_TREND_MARKS = {"applied": "●", "unchanged": "○", "held": "◐", "discarded": "◌", "failed": "✕"}
+
+
+class SyncAttemptInline(admin.TabularInline):
+    model = SyncAttempt
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["started", "outcome", "error_kind", "message", "read", "created", "updated"]
+    readonly_fields = fields
+    ordering = ["-started", "-id"]
+
+    def get_queryset(self, request):
+        recent = SyncAttempt.objects.filter(
+            pk__in=Subquery(SyncAttempt.objects.filter(source=OuterRef("source")).values("pk")[:10])
+        )
+        return super().get_queryset(request).filter(pk__in=recent.values("pk"))
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "format",
+        "fellowship",
+        "enabled",
+        "meeting_count",
+        "last_success",
+        "last_result",
+        "trend",
+        "failing_streak",
+    ]
+    list_filter = ["enabled", "format", "fellowship"]
+    list_select_related = ["fellowship"]
+    search_fields = ["name", "url", "attribution_name"]
+    readonly_fields = ["created", "last_fetched", "etag", "last_modified", "failure_notified"]
+    inlines = [SyncAttemptInline]
+    actions = ["sync_now"]
+    fieldsets = [
+        (None, {"fields": ["name", "url", "format", "fellowship", "enabled"]}),
+        (
+            _("Reading the source"),
+            {
+                "fields": [
+                    "type_map",
+                    "default_timezone",
+                    "retire_missing",
+                    "max_retire_percent",
+                    "min_interval_minutes",
+                ]
+            },
+        ),
+        (
+            _("Credit and corrections"),
+            {
+                "fields": [
+                    "attribution_name",
+                    "attribution_url",
+                    "correction_contact",
+                    "reuse_permission",
+                ]
+            },
+        ),
+        (
+            _("Last fetch"),
+            {"fields": readonly_fields, "classes": ["collapse"]},
+        ),
+    ]
+
+    def get_queryset(self, request):
+        attempts = SyncAttempt.objects.filter(source=OuterRef("pk")).exclude(
+            outcome=SyncAttempt.Outcome.RUNNING
+        )
+        good = attempts.filter(
+            outcome__in=[SyncAttempt.Outcome.APPLIED, SyncAttempt.Outcome.UNCHANGED]
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                active_meetings=Count(
+                    "meetings", filter=~Q(meetings__status=Meeting.Status.INACTIVE)
+                ),
+                last_good=Subquery(good.values("finished")[:1]),
+                last_outcome=Subquery(attempts.values("outcome")[:1]),
+                last_error=Subquery(attempts.values("error_kind")[:1]),
+            )
+        )
+
+    @admin.display(description=_("meetings"), ordering="active_meetings")
+    def meeting_count(self, obj):
+        return obj.active_meetings
+
+    @admin.display(description=_("last success"), ordering="last_good")
+    def last_success(self, obj):
+        return obj.last_good or _("never")
+
+    @admin.display(description=_("last result"))
+    def last_result(self, obj):
+        if obj.last_outcome is None:
+            return _("never synced")
+        label = SyncAttempt.Outcome(obj.last_outcome).label
+        if obj.last_error:
+            return f"{label}: {SyncAttempt.ErrorKind(obj.last_error).label}"
+        return label
+
+    @admin.display(description=_("trend (latest last)"))
+    def trend(self, obj):
+        outcomes = obj.attempts.exclude(outcome=SyncAttempt.Outcome.RUNNING).values_list(
+            "outcome", flat=True
+        )[:10]
+        return "".join(_TREND_MARKS.get(o, "?") for o in reversed(outcomes)) or "—"
+
+    @admin.display(description=_("failing streak"))
+    def failing_streak(self, obj):
+        return failing_streak(obj)
+
+    @admin.action(description=_("Sync the selected sources now"))
+    def sync_now(self, request, queryset):
+        results = sources_sync(sources=queryset.select_related("fellowship"), force=True)
+        for result in results:
+            level = messages.ERROR if result.failed else messages.INFO
+            self.message_user(request, result.line(), level)
+
+
+@admin.register(SyncAttempt)
+class SyncAttemptAdmin(admin.ModelAdmin):
+    list_display = [
+        "source",
+        "started",
+        "finished",
+        "outcome",
+        "error_kind",
+        "read",
+        "created",
+        "updated",
+        "unchanged",
+        "retired",
+        "rejected",
+    ]
+    list_filter = ["outcome", "error_kind", "source"]
+    list_select_related = ["source"]
+    date_hierarchy = "started"
+    actions = ["apply_held", "discard_held"]
+    exclude = ["held_content"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("held_content")
+
+    def has_review_permission(self, request):
+        """Whoever may change sources decides on their held syncs."""
+        return request.user.has_perm("meetings.change_source")
+
+    @admin.action(description=_("Apply the selected held syncs"), permissions=["review"])
+    def apply_held(self, request, queryset):
+        applied = 0
+        for attempt in queryset.filter(outcome=SyncAttempt.Outcome.HELD).select_related(
+            "source__fellowship"
+        ):
+            result = held_sync_apply(attempt=attempt, by=request.user)
+            if result.outcome == SyncAttempt.Outcome.APPLIED:
+                applied += 1
+            else:
+                self.message_user(request, result.message, messages.ERROR)
+        self.message_user(
+            request,
+            ngettext("%(n)d held sync applied.", "%(n)d held syncs applied.", applied)
+            % {"n": applied},
+        )
+
+    @admin.action(description=_("Discard the selected held syncs"), permissions=["review"])
+    def discard_held(self, request, queryset):
+        held = list(queryset.filter(outcome=SyncAttempt.Outcome.HELD))
+        for attempt in held:
+            held_sync_discard(attempt=attempt, by=request.user)
+        self.message_user(
+            request,
+            ngettext("%(n)d held sync discarded.", "%(n)d held syncs discarded.", len(held))
+            % {"n": len(held)},
+        )

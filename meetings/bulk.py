@@ -110,6 +110,29 @@ def insert_rows(model, names: list[str], rows: list, *, returning: bool = False)
     return pks
 
 
+def update_objects(model, objs: list, names: list[str]) -> None:
+    """UPDATE the fields ``names`` (attnames) of saved ``objs``, one statement run for
+    all rows (``executemany``): what ``bulk_update`` does, without its CASE WHEN per
+    field and row, which takes seconds for a few hundred meetings on SQLite."""
+    if not objs:
+        return
+    connection = connections[router.db_for_write(model)]
+    qn = connection.ops.quote_name
+    meta = model._meta
+    fields = [meta.get_field(name) for name in names]
+    preparers = [preparer(f, connection) for f in fields]
+    sets = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {qn(meta.db_table)} SET {sets} WHERE {qn(meta.pk.column)} = %s"
+    rows = [
+        [prepare(getattr(obj, f.attname)) for prepare, f in zip(preparers, fields, strict=True)]
+        + [obj.pk]
+        for obj in objs
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH * 10):
+            cursor.executemany(sql, rows[start : start + BATCH * 10])
+
+
 def _params_limit(connection) -> int:
     """Parameters one statement may carry: SQLite's own limit when it says (32,766
     since 3.32; Django assumes the old 999), else Django's figure for the database."""

@@ -25,7 +25,7 @@ from meetings.bulk import BATCH
 from meetings.importing import _address_key
 from meetings.listings import areas_of, listings_changed
 from meetings.matching import NEAR_MILES, Listing, find_pairs, join_room, shown_listings
-from meetings.models import Meeting, MeetingMatch
+from meetings.models import Meeting, MeetingMatch, Source
 from recoverymap.lib.geo import bounding_box
 
 
@@ -367,6 +367,9 @@ def source_credit(source: str) -> dict | None:
     entered here."""
     if not source:
         return None
+    if source.startswith("source:"):  # a registered source: its own attribution
+        feed = Source.objects.filter(pk=source.removeprefix("source:")).first()
+        return {"name": feed.public_name, "url": feed.attribution_url} if feed else None
     parts = urlsplit(source)
     if parts.scheme in {"http", "https"} and parts.hostname:
         return {

@@ -20,7 +20,14 @@ from django.utils.text import slugify
 from simple_history.utils import bulk_update_with_history
 
 from directory.models import Fellowship, Group, Location, Place, normalize_city
-from meetings.bulk import BATCH, in_batches, insert_objects, insert_rows, preparer
+from meetings.bulk import (
+    BATCH,
+    in_batches,
+    insert_objects,
+    insert_rows,
+    preparer,
+    update_objects,
+)
 from meetings.formats import (
     IN_PERSON_ONLY_TYPES,
     ImportedLocation,
@@ -132,6 +139,16 @@ class ImportFailed(Exception):
     """The import as a whole cannot go ahead; nothing was written."""
 
 
+class ImportHeld(Exception):
+    """The import would retire more of the source's active meetings than allowed;
+    nothing was written. ``summary`` says what it would have done."""
+
+    def __init__(self, summary: "ImportSummary", active: int):
+        self.summary = summary
+        self.active = active
+        super().__init__(f"would retire {summary.deactivated:,} of {active:,} active meetings")
+
+
 # Importing ---------------------------------------------------------------------------
 
 
@@ -147,6 +164,8 @@ def meetings_import(
     geocode: bool = True,
     user=None,
     progress: Callable[[str, int, int], None] | None = None,
+    feed=None,
+    max_retire_percent: int | None = None,
 ) -> ImportSummary:
     """Apply a source's meetings to ``fellowship``: create, update, leave alone, and
     with ``deactivate_missing`` retire (never delete) the meetings that ``source`` gave
@@ -159,6 +178,10 @@ def meetings_import(
     of meetings whose zone cannot be known from the source, the address or the point.
     New addresses without coordinates are geocoded (unless ``geocode`` is false or in a
     dry run) before the transaction opens, so no write waits on the network.
+
+    ``feed`` is the registered ``Source`` the meetings come from (``source`` is then its
+    ``import_key``). With ``max_retire_percent``, an import that would retire a larger
+    share of the source's active meetings raises ImportHeld before writing anything.
     """
     started = time.perf_counter()
     if default_timezone and not is_timezone(default_timezone):
@@ -171,6 +194,7 @@ def meetings_import(
         dry_run=dry_run,
         user=user,
         progress=progress or (lambda stage, done, total: None),
+        feed=feed,
     )
     importer.read(records)
     if deactivate_missing and not importer.present:
@@ -179,6 +203,13 @@ def meetings_import(
         )
     importer.place_locations(geocode=geocode and not dry_run)
     importer.plan(deactivate_missing=deactivate_missing)
+    active = importer.active_before
+    if (
+        max_retire_percent is not None
+        and importer.summary.deactivated
+        and importer.summary.deactivated * 100 > active * max_retire_percent
+    ):
+        raise ImportHeld(importer.summary, active)
     if not dry_run:
         importer.write()
     importer.summary.seconds = time.perf_counter() - started
@@ -285,8 +316,11 @@ class _Row:
 
 
 class _Importer:
-    def __init__(self, *, fellowship, source, type_map, default_timezone, dry_run, user, progress):
+    def __init__(
+        self, *, fellowship, source, type_map, default_timezone, dry_run, user, progress, feed=None
+    ):
         self.fellowship = fellowship
+        self.feed_id = feed.pk if feed is not None else None
         self.source = source
         self.type_map = type_map
         self.default_timezone = default_timezone
@@ -695,6 +729,9 @@ class _Importer:
                 if key not in self.present and meeting["status"] != Meeting.Status.INACTIVE
             ]
             summary.deactivated = len(self.deactivations)
+        self.active_before = sum(
+            meeting["status"] != Meeting.Status.INACTIVE for meeting in existing.values()
+        )
         summary.new_types = len(self.new_local_types)
         summary.new_groups = len(self.new_groups)
         skipped = {name for name, _reason in summary.skipped}
@@ -751,6 +788,7 @@ class _Importer:
             slug=_free_slug(wanted, self.taken_slugs),
             source=self.source,
             source_key=record.key[:255],
+            feed_id=self.feed_id,
             **row.fields,
         )
 
@@ -875,7 +913,7 @@ class _Importer:
             meeting.updated = now
         changed = updates + deactivated
         if changed:
-            Meeting.objects.bulk_update(changed, [*IMPORTED_FIELDS, "updated"], batch_size=BATCH)
+            update_objects(Meeting, changed, [*IMPORTED_FIELDS, "updated"])
             retyped = [
                 (v["id"], row.types) for v, row, types_changed in self.updates if types_changed
             ]

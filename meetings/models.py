@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
 from django.db.models import (
     Case,
@@ -24,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -527,9 +529,22 @@ class Meeting(models.Model):
             "Set by matching; staff decide in Meeting matches."
         ),
     )
+    feed = models.ForeignKey(
+        "Source",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="meetings",
+        verbose_name=_("listed by"),
+        help_text=_("The registered source that lists this meeting."),
+    )
+    # Fields an organizer changed on an imported meeting, with what the source said then:
+    # a sync leaves these as the organizer wrote them until the source changes them too.
+    organizer_kept = models.JSONField(default=dict, blank=True, editable=False)
     # duplicate_of follows the matches (their own history records every decision).
     history = HistoricalRecords(
-        m2m_fields=[types], excluded_fields=["last_confirmed", "duplicate_of"]
+        m2m_fields=[types], excluded_fields=["last_confirmed", "duplicate_of", "organizer_kept"]
     )
 
     objects = MeetingQuerySet.as_manager()
@@ -661,6 +676,246 @@ def unique_meeting_slug(name: str, day: int, *, exclude_pk=None) -> str:
         slug = f"{base}-{n}"
         n += 1
     return slug
+
+
+class Source(models.Model):
+    """A list of meetings another body publishes (an intergroup's Meeting Guide feed, a
+    BMLT server, a sheet), which ``manage.py sources sync`` keeps this directory in step
+    with. Its meetings are keyed by (source, their id in it)."""
+
+    class Format(models.TextChoices):
+        MEETING_GUIDE = "meeting-guide", _("Meeting Guide JSON")
+        BMLT = "bmlt", _("BMLT")
+        CSV = "csv", _("TSML CSV sheet")
+
+    name = models.CharField(
+        _("name"),
+        max_length=100,
+        unique=True,
+        help_text=_("How staff and the sources command name it, e.g. Minneapolis Intergroup."),
+    )
+    url = models.CharField(
+        _("address"),
+        max_length=500,
+        help_text=_("An http(s) URL, a file:// URL or a file path on this server."),
+    )
+    format = models.CharField(_("format"), max_length=16, choices=Format.choices)
+    fellowship = models.ForeignKey(
+        Fellowship, on_delete=models.PROTECT, related_name="sources", verbose_name=_("fellowship")
+    )
+    type_map = models.JSONField(
+        _("type map"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'The source\'s codes read as ours, e.g. {"BB": "B"}; an empty value keeps the '
+            'code as the fellowship\'s own type, e.g. {"HE": ""}.'
+        ),
+    )
+    default_timezone = models.CharField(
+        _("default time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text=_("For meetings whose zone cannot be known from the source or the address."),
+    )
+    retire_missing = models.BooleanField(
+        _("retire missing meetings"),
+        default=False,
+        help_text=_("Mark meetings the source no longer lists as inactive (never deleted)."),
+    )
+    enabled = models.BooleanField(
+        _("enabled"), default=True, help_text=_("Synced by manage.py sources sync.")
+    )
+    max_retire_percent = models.PositiveSmallIntegerField(
+        _("most meetings one sync may retire (%)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A sync retiring a larger share of the active meetings is held for review. "
+            "Empty for the site's default."
+        ),
+    )
+    min_interval_minutes = models.PositiveIntegerField(
+        _("minimum minutes between fetches"),
+        null=True,
+        blank=True,
+        help_text=_("Empty for the site's default."),
+    )
+    attribution_name = models.CharField(
+        _("listed by"),
+        max_length=200,
+        blank=True,
+        help_text=_("The body credited on its meetings' pages; empty to use the name."),
+    )
+    attribution_url = models.URLField(
+        _("attribution link"), max_length=500, blank=True, help_text=_("The body's own site.")
+    )
+    correction_contact = models.CharField(
+        _("contact for corrections"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "An email address or a feedback URL. Problem reports on its meetings go "
+            "there; an email address is never shown to visitors."
+        ),
+    )
+    reuse_permission = models.TextField(
+        _("permission to reuse"),
+        blank=True,
+        help_text=_("Who allowed us to list these meetings, when, and on what terms."),
+    )
+    # Validators of the last feed read, for conditional requests; the hash tells an
+    # unchanged file or a server without validators.
+    etag = models.CharField(max_length=500, blank=True, editable=False)
+    last_modified = models.CharField(max_length=100, blank=True, editable=False)
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    last_fetched = models.DateTimeField(null=True, blank=True, editable=False)
+    # One sync of a source at a time, on any machine: a sync claims the lease with one
+    # conditional UPDATE and gives it back when done; a crashed sync's lease runs out.
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    lease_owner = models.CharField(max_length=100, blank=True, editable=False)
+    # When staff were told it keeps failing (cleared by the next success).
+    failure_notified = models.DateTimeField(null=True, blank=True, editable=False)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(format__in=["meeting-guide", "bmlt", "csv"]),
+                name="source_format_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_retire_percent__isnull=True) | Q(max_retire_percent__lte=100),
+                name="source_retire_percent_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def import_key(self) -> str:
+        """What its meetings store as ``Meeting.source``: stable when it is renamed or moves."""
+        return f"source:{self.pk}"
+
+    @property
+    def public_name(self) -> str:
+        return self.attribution_name or self.name
+
+    @property
+    def correction_email(self) -> str:
+        contact = self.correction_contact.strip()
+        return "" if contact.lower().startswith(("http://", "https://")) else contact
+
+    @property
+    def correction_url(self) -> str:
+        contact = self.correction_contact.strip()
+        return contact if contact.lower().startswith(("http://", "https://")) else ""
+
+    def clean(self):
+        contact = self.correction_contact.strip()
+        if contact and not self.correction_url:
+            try:
+                validate_email(contact)
+            except ValidationError:
+                raise ValidationError(
+                    {
+                        "correction_contact": _(
+                            "Give an email address or a URL starting with http:// or https://."
+                        )
+                    }
+                ) from None
+        if not isinstance(self.type_map, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in self.type_map.items()
+        ):
+            raise ValidationError(
+                {"type_map": _('Write the type map as {"THEIRS": "OURS"} with text values.')}
+            )
+
+
+class SyncAttempt(models.Model):
+    """One try at bringing a source's meetings up to date, and what came of it."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", _("Running")
+        APPLIED = "applied", _("Applied")
+        UNCHANGED = "unchanged", _("Unchanged")
+        HELD = "held", _("Held for review")
+        DISCARDED = "discarded", _("Discarded after review")
+        FAILED = "failed", _("Failed")
+
+    class ErrorKind(models.TextChoices):
+        HTTP_STATUS = "http", _("HTTP error status")
+        TIMEOUT = "timeout", _("Timed out")
+        NETWORK = "network", _("Could not connect")
+        TOO_LARGE = "too_large", _("Too large")
+        HTML = "html", _("An HTML page, not data")
+        CHALLENGE = "challenge", _("A challenge page")
+        NOT_JSON = "not_json", _("Not JSON")
+        SCHEMA = "schema", _("Not in the expected format")
+        EMPTY = "empty", _("An empty list")
+        NO_MEETINGS = "no_meetings", _("No usable meetings")
+        IMPORT = "import", _("Could not be applied")
+
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("source")
+    )
+    started = models.DateTimeField(_("started"), default=timezone.now)
+    finished = models.DateTimeField(_("finished"), null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.RUNNING
+    )
+    error_kind = models.CharField(_("error"), max_length=12, choices=ErrorKind.choices, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    size = models.PositiveIntegerField(_("bytes read"), default=0)
+    read = models.PositiveIntegerField(_("read"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    retired = models.PositiveIntegerField(_("retired"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    in_person = models.PositiveIntegerField(_("in person"), default=0)
+    online = models.PositiveIntegerField(_("online"), default=0)
+    hybrid = models.PositiveIntegerField(_("hybrid"), default=0)
+    # A held sync keeps what it read, so staff can apply it as it was.
+    held_content = models.BinaryField(null=True, blank=True, editable=False)
+    etag = models.CharField(max_length=500, blank=True, editable=False)
+    last_modified = models.CharField(max_length=100, blank=True, editable=False)
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started", "-id"]
+        verbose_name = _("sync attempt")
+        verbose_name_plural = _("sync attempts")
+        indexes = [
+            # A source's latest attempts: its health in the admin and on /sources/.
+            models.Index(fields=["source", "-started"], name="syncattempt_source_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    outcome__in=["running", "applied", "unchanged", "held", "discarded", "failed"]
+                ),
+                name="syncattempt_outcome_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source}: {self.get_outcome_display()} ({self.started:%Y-%m-%d %H:%M})"
 
 
 class ProblemReportQuerySet(models.QuerySet):

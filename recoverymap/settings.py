@@ -229,6 +229,23 @@ GEOCODER_MIN_DELAY_MS = env_int("GEOCODER_MIN_DELAY_MS", 1000 if GEOCODER == "no
 # placed at their ZIP code's centre and left to manage.py geocode_pending).
 IMPORT_GEOCODE_LIMIT = env_int("IMPORT_GEOCODE_LIMIT", 100)
 
+# Registered sources (manage.py sources sync, run every few hours). A sync that would
+# retire more than SOURCE_MAX_RETIRE_PERCENT of a source's active meetings is held for
+# review; a source is fetched at most once every SOURCE_MIN_INTERVAL_MINUTES; each fetch
+# waits SOURCE_FETCH_TIMEOUT seconds, reads at most SOURCE_MAX_BYTES and is retried
+# SOURCE_FETCH_RETRIES times with doubling pauses; SOURCE_SYNC_WORKERS fetch at once;
+# staff hear once when a source has failed for SOURCE_FAILING_DAYS days.
+SOURCE_MAX_RETIRE_PERCENT = env_int("SOURCE_MAX_RETIRE_PERCENT", 20)
+SOURCE_MIN_INTERVAL_MINUTES = env_int("SOURCE_MIN_INTERVAL_MINUTES", 60)
+SOURCE_FETCH_TIMEOUT = env_int("SOURCE_FETCH_TIMEOUT", 30)
+SOURCE_MAX_BYTES = env_int("SOURCE_MAX_BYTES", 50 * 1024 * 1024)
+SOURCE_FETCH_RETRIES = env_int("SOURCE_FETCH_RETRIES", 2)
+SOURCE_RETRY_PAUSE = float(env_str("SOURCE_RETRY_PAUSE", "2"))
+SOURCE_SYNC_WORKERS = env_int("SOURCE_SYNC_WORKERS", 4)
+SOURCE_FAILING_DAYS = env_int("SOURCE_FAILING_DAYS", 3)
+# A sync holds its source this long at most (a crashed machine's claim runs out).
+SOURCE_LEASE_MINUTES = env_int("SOURCE_LEASE_MINUTES", 30)
+
 # Email: printed to the console unless an SMTP server is given, either as one URL
 # (EMAIL_URL=smtp+tls://user:password@smtp.example.org:587) or as EMAIL_HOST, EMAIL_PORT,
 # EMAIL_HOST_USER, EMAIL_HOST_PASSWORD and EMAIL_USE_TLS. Tests always use the

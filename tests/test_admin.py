@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from directory.models import OrganizerRequest
-from meetings.models import MeetingMatch, ProblemReport
+from meetings.models import MeetingMatch, ProblemReport, Source, SyncAttempt
 from tests.conftest import make_meeting, make_place, make_user
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +46,12 @@ def test_every_admin_list_add_and_change_page_loads(superuser_client, spec_types
             reasons={"minutes_apart": 0, "same_address": True},
         ),
     }
+    objects["source"] = Source.objects.create(
+        name="Intergroup", url="/srv/feed.json", format="csv", fellowship=objects["fellowship"]
+    )
+    objects["syncattempt"] = SyncAttempt.objects.create(
+        source=objects["source"], outcome="failed", error_kind="http", message="HTTP 500"
+    )
     for model, model_admin in _registered():
         info = (model._meta.app_label, model._meta.model_name)
         response = superuser_client.get(reverse("admin:{}_{}_changelist".format(*info)))

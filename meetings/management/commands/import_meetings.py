@@ -22,6 +22,17 @@ from recoverymap.lib.progress import ProgressBar
 MAX_BYTES = 200 * 1024 * 1024
 
 
+def parse_type_map(items: list[str]) -> dict[str, str]:
+    """``--type-map`` values (CODE=OURS, or CODE= for the fellowship's own type) as a map."""
+    type_map = {}
+    for item in items:
+        code, sep, ours = item.partition("=")
+        if not sep or not code.strip():
+            raise CommandError(f"--type-map {item!r}: write CODE=OURS or CODE=.")
+        type_map[code.strip()] = ours.strip()
+    return type_map
+
+
 class Command(BaseCommand):
     help = "Import meetings from a Meeting Guide feed, BMLT data or a TSML CSV sheet."
 
@@ -69,12 +80,7 @@ class Command(BaseCommand):
             raise CommandError(f"No fellowship {fellowship!r} (known: {slugs}).") from None
         if options["timezone"] and not is_timezone(options["timezone"]):
             raise CommandError(f"{options['timezone']!r} is not a time zone name.")
-        type_map = {}
-        for item in options["type_map"]:
-            code, sep, ours = item.partition("=")
-            if not sep or not code.strip():
-                raise CommandError(f"--type-map {item!r}: write CODE=OURS or CODE=.")
-            type_map[code.strip()] = ours.strip()
+        type_map = parse_type_map(options["type_map"])
         content, name = self.read(source, timeout=options["timeout"])
         try:
             records = parse(content, fmt)
