@@ -32,6 +32,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from meetings.duplicates import meetings_match
 from meetings.formats import (
     FormatError,
     ImportedMeeting,
