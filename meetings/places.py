@@ -1,33 +1,60 @@
-"""Turning what a person typed ("55404", "Minneapolis, MN", "44.96,-93.26") into a point.
+"""Turning what a person typed ("55404", "Minneapolis, MN", "chicago", "44.96,-93.26")
+into a point.
 
-The offline gazetteer answers first; a geocoder (geopy) is asked only when one is
-configured, and its answers are cached so each place is looked up once.
+The offline gazetteer answers first, as people type places: a ZIP code (or ZIP+4), a
+town with or without its state (a code or the full name, with or without a comma), in
+any case, with small typos (a fuzzy match over the gazetteer's town names, see
+``meetings.gazetteer``). A geocoder (geopy) is asked only when one is configured and the
+gazetteer knows nothing like it; its answers are cached so each place is looked up once.
 """
 
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.text import slugify
 
 from directory.models import Place
+from meetings import gazetteer
 from recoverymap.lib.geo import Point, parse_lat_lng, timezone_at
 
 log = logging.getLogger(__name__)
 _MISSING = "-"
+# "Use my location" names the town it found when one is this near.
+NAMED_TOWN_MILES = 25
 
 
-def resolve_place(text: str) -> Point | None:
+@dataclass(frozen=True)
+class PlaceAnswer:
+    """What a typed place resolved to: a point (or None), the other places of that name
+    ("Did you mean…", each a query that resolves), and when nothing was found the
+    nearest matches the gazetteer has."""
+
+    point: Point | None
+    others: tuple[str, ...] = ()
+    suggestions: tuple[str, ...] = ()
+
+
+def find_place(text: str) -> PlaceAnswer:
     text = (text or "").strip()[:200]
     if not text:
-        return None
+        return PlaceAnswer(None)
     if pair := parse_lat_lng(text):
         lat, lng = pair
-        return Point(lat, lng, f"{lat:.4f}, {lng:.4f}", timezone_at(lat, lng))
-    point = Place.objects.resolve(text)
-    if point is None and settings.GEOCODER:
-        point = geocode_cached(text)
-    return point
+        town = gazetteer.town_near(lat, lng, NAMED_TOWN_MILES)
+        label = town or f"{lat:.4f}, {lng:.4f}"
+        return PlaceAnswer(Point(lat, lng, label, timezone_at(lat, lng)))
+    point = Place.objects.resolve(gazetteer.plain_zip(text) or text)
+    if point is not None:
+        return PlaceAnswer(point)
+    towns = gazetteer.towns_for(text)
+    if towns:
+        best, *others = towns
+        return PlaceAnswer(Place.objects.resolve(best), others=tuple(others))
+    if settings.GEOCODER and (point := geocode_cached(text)) is not None:
+        return PlaceAnswer(point)
+    return PlaceAnswer(None, suggestions=tuple(gazetteer.nearest_names(text)))
 
 
 def geocode_cached(text: str) -> Point | None:
