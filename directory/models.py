@@ -84,6 +84,30 @@ class Fellowship(models.Model):
     def get_absolute_url(self):
         return reverse("directory:fellowship-detail", args=[self.slug])
 
+    @property
+    def plain_words(self) -> str:
+        """What the fellowship is for, in a few plain words for a results card (so a
+        parent tells Al-Anon from Nar-Anon without a click)."""
+        if self.audience == self.Audience.FAMILY:
+            words = _FAMILY_WORDS.get(self.focus, _FAMILY_WORDS[self.Focus.ANY])
+        else:
+            words = _RECOVERY_WORDS.get(self.focus, "")
+        return str(words)
+
+
+_RECOVERY_WORDS = {
+    Fellowship.Focus.ALCOHOL: _("For people with a drinking problem"),
+    Fellowship.Focus.DRUGS: _("For people with a drug problem"),
+    Fellowship.Focus.ANY: _("For any addiction: alcohol, drugs or behaviours"),
+    Fellowship.Focus.DUAL: _("For addiction together with mental health"),
+    Fellowship.Focus.BEHAVIOUR: _("For addictive behaviours"),
+}
+_FAMILY_WORDS = {
+    Fellowship.Focus.ALCOHOL: _("For family and friends of someone who drinks"),
+    Fellowship.Focus.DRUGS: _("For family and friends of someone who uses drugs"),
+    Fellowship.Focus.ANY: _("For family and friends of someone who drinks or uses drugs"),
+}
+
 
 class GroupQuerySet(models.QuerySet):
     def public(self):

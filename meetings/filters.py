@@ -6,6 +6,8 @@ the order. Bad values become form errors shown beside the search, never a 500.
 """
 
 import datetime as dt
+import functools
+import operator
 from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
@@ -19,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from directory.models import Fellowship
 from meetings.listings import cache_key, online_version
 from meetings.models import TIME_WINDOWS, Meeting, MeetingType
-from meetings.places import resolve_place
+from meetings.places import PlaceAnswer, find_place
 from recoverymap.lib.geo import is_timezone
 
 RADIUS_CHOICES = [(r, _("%(miles)s miles") % {"miles": r}) for r in (1, 2, 5, 10, 25, 50, 100)]
@@ -38,13 +40,17 @@ RING_MILES = (2, 5, 10)
 ONLINE_SOON_HOURS = 6
 
 DAY_CHOICES = [("today", _("Today"))] + [(str(v), label) for v, label in Meeting.Day.choices]
+# Times told by the clock: which meetings they hold changes every minute.
+CLOCK_TIMES = {"now": 0, "next_hour": 60}
 TIME_CHOICES = [
+    ("now", _("In progress")),
+    ("next_hour", _("In the next hour")),
     ("morning", _("Morning (4am–noon)")),
     ("afternoon", _("Afternoon (noon–5pm)")),
     ("evening", _("Evening (5pm–9pm)")),
     ("night", _("Night (9pm–4am)")),
 ]
-assert {key for key, _label in TIME_CHOICES} == set(TIME_WINDOWS)
+assert {key for key, _label in TIME_CHOICES} == set(TIME_WINDOWS) | set(CLOCK_TIMES)
 SORT_CHOICES = [("distance", _("Nearest first")), ("soonest", _("Soonest first"))]
 RECENTLY_CONFIRMED = dt.timedelta(days=365)
 
@@ -52,19 +58,23 @@ RECENTLY_CONFIRMED = dt.timedelta(days=365)
 class SearchForm(forms.Form):
     """Resolves ``near`` to a point and quietly drops a time zone it does not know."""
 
+    point = None
+    place = PlaceAnswer(None)
+
     def clean_near(self):
         text = (self.cleaned_data.get("near") or "").strip()
         self.point = None
         if not text:
             return ""
-        self.point = resolve_place(text)
+        self.place = find_place(text)
+        self.point = self.place.point
         if self.point is None:
             shown = text if len(text) <= 60 else text[:57] + "…"
-            raise forms.ValidationError(
-                _("We couldn't find “%(place)s”. Try a 5-digit ZIP code or “City, ST”."),
-                params={"place": shown},
-                code="unknown_place",
-            )
+            if self.place.suggestions:
+                message = _("We couldn't find “%(place)s”. Did you mean one of the places below?")
+            else:
+                message = _("We couldn't find “%(place)s”. Try a 5-digit ZIP code or a town name.")
+            raise forms.ValidationError(message, params={"place": shown}, code="unknown_place")
         return text
 
     def clean_tz(self):
@@ -224,7 +234,21 @@ class MeetingFilter(django_filters.FilterSet):
         return queryset.on_days({today if v == "today" else int(v) for v in value})
 
     def filter_time(self, queryset, name, value):
-        return queryset.in_time_windows(value)
+        """Any of the times chosen (a time of day, or "in progress", "in the next hour"
+        on each meeting's own clock)."""
+        windows = [v for v in value if v in TIME_WINDOWS]
+        parts = [queryset.in_time_windows(windows)] if windows else []
+        if "now" in value:
+            parts.append(queryset.in_progress(self.now))
+        if "next_hour" in value:
+            parts.append(queryset.starting_in_next(self.now, CLOCK_TIMES["next_hour"]))
+        return functools.reduce(operator.or_, parts) if parts else queryset
+
+    @property
+    def changes_every_minute(self) -> bool:
+        """Whether the search's meetings depend on the minute ("in progress")."""
+        times = self.form.cleaned_data.get("time") or [] if self.form.is_valid() else []
+        return bool(set(times) & set(CLOCK_TIMES))
 
     def filter_attendance(self, queryset, name, value):
         return queryset.with_attendance(value)
@@ -253,8 +277,12 @@ class MeetingFilter(django_filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         point = self.point
         if point is None:
-            # No place: online meetings, soonest first, in the visitor's time.
-            return self._soonest(queryset.with_attendance(["online"]))
+            # No place: online meetings (hybrid ones when asked for), soonest first, in
+            # the visitor's time.
+            hybrid = "hybrid" in (self.form.cleaned_data.get("attendance") or [])
+            return self._soonest(
+                queryset.with_attendance(["online", "hybrid"] if hybrid else ["online"])
+            )
         asked = self.form.cleaned_data.get("radius") or DEFAULT_RADIUS
         self.radius_asked = asked
         for radius in [r for r in RADII if r >= asked] or [asked]:
@@ -270,20 +298,23 @@ class MeetingFilter(django_filters.FilterSet):
         self.narrower = [partial(queryset.near, point, r) for r in RING_MILES if r < radius]
         return nearby
 
-    def checkbox_groups(self) -> list[dict]:
-        """The multiple-choice filters as plain data, so the template writes the inputs
-        itself: rendering ~70 checkboxes through widget templates costs more than the
-        whole search."""
-        groups = []
+    def checkbox_groups(self) -> dict[str, dict]:
+        """The multiple-choice filters as plain data, by name, so the template writes the
+        inputs itself (rendering ~70 checkboxes through widget templates costs more than
+        the whole search) and places each in its group of the panel."""
+        groups = {}
         for name, field in self.form.fields.items():
             if not isinstance(field.widget, forms.CheckboxSelectMultiple):
                 continue
             bound = self.form[name]
             chosen = {str(v) for v in (bound.value() or [])}
             options = [(str(v), label, str(v) in chosen) for v, label in field.choices]
-            groups.append(
-                {"name": name, "label": field.label, "errors": bound.errors, "options": options}
-            )
+            groups[name] = {
+                "name": name,
+                "label": field.label,
+                "errors": bound.errors,
+                "options": options,
+            }
         return groups
 
     def _soonest(self, queryset, *, keep=True, by_time_index=True):
@@ -314,6 +345,16 @@ class MeetingFilter(django_filters.FilterSet):
             if value not in (None, "", [])
         }
         return _cache_words(chosen)
+
+    def wanted_types(self) -> frozenset[str]:
+        """The type and language codes searched for: every card shows them."""
+        if not self.form.is_valid():
+            return frozenset()
+        chosen = [
+            *(self.form.cleaned_data.get("type") or ()),
+            *(self.form.cleaned_data.get("language") or ()),
+        ]
+        return frozenset(t.code for t in chosen)
 
     @property
     def widened(self) -> bool:

@@ -189,9 +189,11 @@ class MeetingQuerySet(models.QuerySet):
         return self.filter(condition)
 
     def with_attendance(self, values):
-        """In person and online each include hybrid meetings, as the Meeting Guide apps do."""
+        """In person includes hybrid meetings (there is a room to go to); online means
+        joinable online only: a hybrid meeting in a church hall is listed as online
+        only when hybrid is asked for too."""
         wanted = set(values)
-        if wanted & {"in_person", "online"}:
+        if "in_person" in wanted:
             wanted.add("hybrid")
         return self.filter(attendance__in=sorted(wanted))
 
@@ -278,6 +280,38 @@ class MeetingQuerySet(models.QuerySet):
     def soonest(self, now):
         return self.with_minutes_until(now).order_by("minutes_until", "name", "id")
 
+    # "In progress" and "in the next hour" are scans of the (timezone, day, start_time)
+    # index, one range per clock; a later index of occurrences can replace them here.
+
+    def in_progress(self, now):
+        """Meetings under way at ``now`` on their own clock: begun, not yet ended (one
+        that runs past midnight is under way after it too, on the next day)."""
+        condition = Q(pk__in=[])
+        for local, zones in zones_by_clock(now).items():
+            day, time = (local.weekday() + 1) % 7, local.time()
+            yesterday = (day - 1) % 7
+            runs_past_midnight = Q(end_time__lte=F("start_time"))
+            condition |= Q(timezone__in=zones) & (
+                Q(day=day, start_time__lte=time) & (Q(end_time__gt=time) | runs_past_midnight)
+                | Q(day=yesterday, end_time__gt=time) & runs_past_midnight
+            )
+        return self.filter(condition)
+
+    def starting_in_next(self, now, minutes: int):
+        """Meetings starting from ``now`` to ``minutes`` later, each on its own clock.
+        Across a change of clocks (DST) the wall-clock times an hour really covers are
+        used: a spring-forward hour reaches past the skipped one, a fall-back hour
+        repeats one."""
+        condition = Q(pk__in=[])
+        for spans, zones in zones_by_spans(now, minutes).items():
+            for start, end in spans:
+                for weekday, after, before in _day_ranges(start, end):
+                    span = Q(timezone__in=zones, day=weekday, start_time__gte=after)
+                    if before is not None:
+                        span &= Q(start_time__lt=before)
+                    condition |= span
+        return self.filter(condition)
+
 
 def _type_links(**type_filters):
     """The meeting-type links of the outer meeting whose type matches ``type_filters``.
@@ -356,6 +390,33 @@ def _zones_by_clock(minute: dt.datetime, zones: tuple[str, ...]) -> dict:
     for name in zones:
         local = minute.astimezone(ZoneInfo(name)).replace(tzinfo=None)
         groups.setdefault(local, []).append(name)
+    return groups
+
+
+def zones_by_spans(now: dt.datetime, minutes: int) -> dict[tuple, list[str]]:
+    """The meetings' zones grouped by the wall-clock spans (naive local start, end) that
+    the ``minutes`` after ``now`` cover in them: one span, or two across a DST change."""
+    return _zones_by_spans(
+        now.astimezone(dt.UTC).replace(second=0, microsecond=0), minutes, known_zones()
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _zones_by_spans(minute: dt.datetime, minutes: int, zones: tuple[str, ...]) -> dict:
+    groups: dict[tuple, list[str]] = {}
+    for name in zones:
+        zone = ZoneInfo(name)
+        spans, start, previous = [], None, None
+        for step in range(minutes + 1):
+            wall = (minute + dt.timedelta(minutes=step)).astimezone(zone).replace(tzinfo=None)
+            if start is None:
+                start = wall
+            elif wall - previous != dt.timedelta(minutes=1):  # the clocks changed
+                spans.append((start, previous + dt.timedelta(minutes=1)))
+                start = wall
+            previous = wall
+        spans.append((start, previous))
+        groups.setdefault(tuple(spans), []).append(name)
     return groups
 
 

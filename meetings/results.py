@@ -17,6 +17,7 @@ KEY_TYPE_CATEGORIES = {
     MeetingType.Category.FORMAT,
 }
 MAX_KEY_TYPES = 4
+ENGLISH = "EN"
 
 
 @dataclass
@@ -30,21 +31,29 @@ class ResultRow:
     day_word: str
     distance: float | None
     key_types: list[str]
+    hint: str = ""
     url: str = ""
     name: str = ""
     meta: str = ""
     where: str = ""
 
 
-def result_row(meeting: Meeting, now, *, zone: str | None = None) -> ResultRow:
+def result_row(
+    meeting: Meeting, now, *, zone: str | None = None, wanted: frozenset[str] = frozenset()
+) -> ResultRow:
+    """``wanted``: the type codes the person searched for, always shown on the card."""
     occurrence = current_or_next_occurrence(meeting, now)
     happening_now = occurrence.is_happening(now)
     occurrence = occurrence.told_in(zone)
     # Prefetched: sorting in Python keeps it one query for the whole page.
     types = sorted(
-        (t for t in meeting.types.all() if t.category in KEY_TYPE_CATEGORIES),
+        (t for t in meeting.types.all() if t.category in KEY_TYPE_CATEGORIES and t.code != ENGLISH),
         key=lambda t: (t.category != MeetingType.Category.AUDIENCE, t.name),
     )
+    # Its language (when not English) and what was asked for never give way to others.
+    always = [t for t in types if t.category == MeetingType.Category.LANGUAGE or t.code in wanted]
+    rest = [t for t in types if t not in always]
+    shown = always + rest[: max(0, MAX_KEY_TYPES - len(always))]
     fellowship = meeting.group.fellowship
     distance = meeting.distance_miles
     meta = [fellowship.abbreviation or fellowship.name, str(meeting.get_attendance_display())]
@@ -61,7 +70,8 @@ def result_row(meeting: Meeting, now, *, zone: str | None = None) -> ResultRow:
         happening_now=happening_now,
         day_word=occurrence.day_word(now),
         distance=distance,
-        key_types=[t.name for t in types[:MAX_KEY_TYPES]],
+        key_types=[t.name for t in shown],
+        hint=fellowship.plain_words,
         url=meeting.get_absolute_url(),
         name=meeting.display_name,
         meta=" · ".join(meta),
@@ -99,15 +109,34 @@ def query_without(query, name: str, value: str | None = None) -> str:
     return urlencode(pairs)
 
 
+def query_with(query, name: str, value: str) -> str:
+    """The query string with one parameter set to ``value`` (and back to page one)."""
+    pairs = [(k, v) for k in query for v in query.getlist(k) if k not in (name, "page")]
+    return urlencode([*pairs, (name, value)])
+
+
+def place_links(form, query) -> dict:
+    """The same search at the other places the typed one may mean ("Did you mean…"),
+    or at the nearest matches when it was not found."""
+    answer = form.place
+    return {
+        "place_others": [(label, query_with(query, "near", label)) for label in answer.others],
+        "place_suggestions": [
+            (label, query_with(query, "near", label)) for label in answer.suggestions
+        ],
+    }
+
+
 @dataclass
 class Chip:
     label: str
     remove_query: str
+    name: str = ""
 
 
 _CHIP_FIELDS = [
     "near", "radius", "fellowship", "approach", "audience", "focus", "day", "time",
-    "attendance", "access", "type", "language", "q", "confirmed",
+    "attendance", "access", "type", "language", "medication", "q", "confirmed",
 ]  # fmt: skip
 
 
@@ -123,7 +152,7 @@ def active_chips(filterset, query) -> list[Chip]:
             if raw == "":
                 continue
             label = _choice_label(field, raw, filterset.point if name == "near" else None)
-            chips.append(Chip(f"{field.label}: {label}", query_without(query, name, raw)))
+            chips.append(Chip(f"{field.label}: {label}", query_without(query, name, raw), name))
     return chips
 
 

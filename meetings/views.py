@@ -39,7 +39,14 @@ from meetings.page_cache import (
     page_key,
     search_reach,
 )
-from meetings.results import active_chips, map_points, query_without, result_row, type_choices
+from meetings.results import (
+    active_chips,
+    map_points,
+    place_links,
+    query_without,
+    result_row,
+    type_choices,
+)
 from meetings.schedule import current_or_next_occurrence
 from meetings.services import problem_report_submit
 from recoverymap.lib.clients import client_key
@@ -97,7 +104,8 @@ class MeetingSearchView(FilterView):
             return ""
         mark_reported_gone(meetings)
         zone = self.filterset.visitor_zone
-        rows = [result_row(m, self.now, zone=zone) for m in meetings]
+        wanted = self.filterset.wanted_types()
+        rows = [result_row(m, self.now, zone=zone, wanted=wanted) for m in meetings]
         return render_to_string("meetings/_online_soon.html", {"online_soon": rows}, self.request)
 
     def _page_valid_until(self) -> dt.datetime:
@@ -112,6 +120,10 @@ class MeetingSearchView(FilterView):
         ]
         if soonest and self.page_number > 1:
             moments.append(self.now + dt.timedelta(seconds=LATER_SOONEST_PAGE_SECONDS))
+        if filterset.changes_every_minute:
+            # "In progress", "in the next hour": any meeting may join or leave the list
+            # at the next minute, not only those on this page.
+            moments.append(self.now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1))
         return min(moments)
 
     def get_queryset(self):
@@ -146,25 +158,33 @@ class MeetingSearchView(FilterView):
         page_meetings = list(context["object_list"])
         # Flagged after paging: a subquery per candidate would cost more than the search.
         mark_reported_gone(page_meetings)
-        rows = [result_row(m, self.now, zone=None if point else zone) for m in page_meetings]
+        wanted = filterset.wanted_types()
+        rows = [
+            result_row(m, self.now, zone=None if point else zone, wanted=wanted)
+            for m in page_meetings
+        ]
         self.rows = rows
         self.page_number = context["page_obj"].number if context.get("page_obj") else 1
         self.online_soon = list(filterset.online_soon()) if valid else []
         view_mode = "map" if self.request.GET.get("view") == "map" else "list"
+        chips = active_chips(filterset, self.request.GET)
         context.update(
             {
                 "rows": rows,
                 "point": point,
                 "zone": zone,
                 "online_soon_slot": ONLINE_SOON_SLOT,
-                "chips": active_chips(filterset, self.request.GET),
+                "chips": chips,
+                **place_links(filterset.form, self.request.GET),
                 "view_mode": view_mode,
                 "map_points": map_points(rows) if view_mode == "map" else [],
                 "total": context["paginator"].count if context.get("paginator") else len(rows),
                 "more_than_total": valid and filterset.results.more_than_counted,
                 "query_without_page": query_without(self.request.GET, "page"),
                 **type_choices(self.request.GET),
-                "checkbox_groups": filterset.checkbox_groups(),
+                "checkboxes": filterset.checkbox_groups(),
+                "active_filters": sum(1 for chip in chips if chip.name not in PLACE_FIELDS),
+                "filter_errors": any(name not in PLACE_FIELDS for name in filterset.form.errors),
                 "map_tile_url": settings.MAP_TILE_URL,
                 "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
             }
@@ -172,6 +192,8 @@ class MeetingSearchView(FilterView):
         return context
 
 
+# Set beside the place, not in the filter panel.
+PLACE_FIELDS = {"near", "tz"}
 ALTERNATIVES_MILES = 10
 ALTERNATIVES_SHOWN = 5
 # Spec codes that restate other fields (open/closed access, the "temporarily closed"

@@ -160,14 +160,16 @@ def test_time_of_day_windows_including_night_past_midnight(client, places, now):
     assert sorted(names(search(client, near="55404", time="night"))) == ["01h", "23h"]
 
 
-def test_attendance_in_person_and_online_each_include_hybrid(client, places, now):
+def test_in_person_includes_hybrid_but_online_means_joinable_online_only(client, places, now):
     _meeting_near(name="room")
     _meeting_near(name="both", attendance="hybrid", conference_url="https://zoom.us/j/1")
     make_meeting(name="zoom", attendance="online", conference_url="https://zoom.us/j/2")
     assert sorted(names(search(client, near="55404", attendance="in_person"))) == ["both", "room"]
     # Online-only meetings have no place: with a place, they are in the "starting soon" part.
     assert names(search(client, near="55404", attendance="hybrid")) == ["both"]
-    assert sorted(names(search(client, attendance="online"))) == ["both", "zoom"]
+    assert names(search(client, attendance="online")) == ["zoom"]
+    # A hybrid meeting is online too only when hybrid is asked for.
+    assert sorted(names(search(client, attendance=["online", "hybrid"]))) == ["both", "zoom"]
 
 
 def test_open_closed_types_language_and_words(client, places, now, spec_types):

@@ -1,0 +1,124 @@
+"""Search on a phone: cards that answer the question, "in progress" and "in the next hour"."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from directory.models import Fellowship
+from meetings.models import Meeting
+from tests.conftest import make_fellowship, make_group, make_meeting, make_place
+
+pytestmark = pytest.mark.django_db
+
+CHICAGO = ZoneInfo("America/Chicago")
+# Monday 2026-11-23, 18:30 in Minneapolis.
+MONDAY_EVENING = dt.datetime(2026, 11, 23, 18, 30, tzinfo=CHICAGO)
+
+
+@pytest.fixture
+def now(monkeypatch):
+    monkeypatch.setattr(timezone, "now", lambda: MONDAY_EVENING.astimezone(dt.UTC))
+    return MONDAY_EVENING
+
+
+def search(client, **params):
+    response = client.get(reverse("meetings:meeting-list"), params)
+    assert response.status_code == 200
+    return response
+
+
+def names(response):
+    return sorted(row.meeting.display_name for row in response.context["rows"])
+
+
+def test_a_card_always_shows_its_language_and_the_types_searched_for(client, now, spec_types):
+    make_place()
+    make_meeting(name="Grupo", types=["W", "M", "Y", "LGBTQ", "X", "D", "S"])
+    card = search(client, near="55404").context["rows"][0]
+    assert "Spanish" in card.key_types
+    card = search(client, near="55404", type="D").context["rows"][0]
+    assert {"Spanish", "Discussion"} <= set(card.key_types)
+
+
+def test_cards_tell_al_anon_from_nar_anon_in_plain_words(client, now):
+    make_place()
+    family = {"audience": Fellowship.Audience.FAMILY}
+    al_anon = make_fellowship(name="Al-Anon", focus=Fellowship.Focus.ALCOHOL, **family)
+    nar_anon = make_fellowship(name="Nar-Anon", focus=Fellowship.Focus.DRUGS, **family)
+    make_meeting(name="Hope", group=make_group(fellowship=al_anon))
+    make_meeting(name="Courage", group=make_group(fellowship=nar_anon))
+    html = search(client, near="55404").content.decode()
+    assert "For family and friends of someone who drinks</p>" in html
+    assert "For family and friends of someone who uses drugs</p>" in html
+
+
+def _online(name, day, start, end=None, zone="America/Chicago"):
+    return make_meeting(
+        name=name,
+        attendance="online",
+        conference_url="https://zoom.us/j/1",
+        day=day,
+        start_time=start,
+        end_time=end,
+        timezone=zone,
+    )
+
+
+def test_in_progress_and_in_the_next_hour_on_each_meetings_own_clock(client, now):
+    _online("begun", 1, dt.time(18), dt.time(19))
+    _online("ended", 1, dt.time(17), dt.time(18, 15))
+    _online("at seven", 1, dt.time(19))
+    _online("at eight", 1, dt.time(20))
+    # 19:30 in New York is 18:30 in Chicago: under way; 20:00 there starts in 30 minutes.
+    _online("east begun", 1, dt.time(19, 15), zone="America/New_York")
+    _online("east soon", 1, dt.time(20), zone="America/New_York")
+    _online("late Sunday", 0, dt.time(23), dt.time(0, 30))  # a day earlier, long over
+    assert names(search(client, time="now")) == ["begun", "east begun"]
+    assert names(search(client, time="next_hour")) == ["at seven", "east soon"]
+    assert names(search(client, time=["now", "next_hour"])) == [
+        "at seven",
+        "begun",
+        "east begun",
+        "east soon",
+    ]
+
+
+def test_a_meeting_past_midnight_is_in_progress_after_midnight(client, monkeypatch):
+    tuesday_early = dt.datetime(2026, 11, 24, 0, 15, tzinfo=CHICAGO)
+    monkeypatch.setattr(timezone, "now", lambda: tuesday_early.astimezone(dt.UTC))
+    _online("night owls", 1, dt.time(23, 30), dt.time(0, 45))
+    _online("done", 1, dt.time(22), dt.time(23))
+    assert names(search(client, time="now")) == ["night owls"]
+
+
+@pytest.mark.parametrize(
+    "moment, inside, outside",
+    [
+        # Spring forward: 01:30 CST + 60 min is 03:30 CDT; 02:xx never happens.
+        (dt.datetime(2027, 3, 14, 1, 30), [dt.time(1, 45), dt.time(3, 15)], [dt.time(3, 45)]),
+        # Fall back: 01:30 CDT + 60 min is 01:30 CST; 01:10 comes round again in 40 min.
+        (dt.datetime(2026, 11, 1, 1, 30), [dt.time(1, 10), dt.time(1, 50)], [dt.time(2, 10)]),
+    ],
+)
+def test_in_the_next_hour_is_a_real_hour_across_a_change_of_clocks(moment, inside, outside):
+    local = moment.replace(tzinfo=CHICAGO, fold=0)
+    day = (local.weekday() + 1) % 7
+    for start in inside + outside:
+        _online(f"{start:%H:%M}", day, start)
+    found = Meeting.objects.starting_in_next(local, 60)
+    assert sorted(m.name for m in found) == sorted(f"{t:%H:%M}" for t in inside)
+
+
+def test_a_page_of_meetings_in_progress_is_kept_only_to_the_next_minute(client, now, settings):
+    settings.LISTINGS_CACHE_SECONDS = 3600
+    _online("begun", 1, dt.time(18), dt.time(19))
+    _online("at 18:31", 1, dt.time(18, 31))
+    assert names(search(client, time="now")) == ["begun"]
+    later = MONDAY_EVENING + dt.timedelta(minutes=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(timezone, "now", lambda: later.astimezone(dt.UTC))
+        html = search(client, time="now").content.decode()
+    assert "at 18:31" in html
