@@ -32,7 +32,7 @@ from meetings.duplicates import (
     meeting_matches_undecide,
 )
 from meetings.models import Meeting, MeetingMatch, MeetingType, ProblemReport, Source, SyncAttempt
-from meetings.services import meeting_retire, problem_reports_close
+from meetings.services import meeting_edits_keep, meeting_retire, problem_reports_close
 from meetings.syncing import failing_streak, held_sync_apply, held_sync_discard, sources_sync
 
 MEETING_PUBLIC_TEXT = ("name", "notes")
@@ -127,6 +127,8 @@ class MeetingAdmin(RevertTypesMixin, AnonymityWarningsMixin, SimpleHistoryAdmin)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
+        if change:
+            meeting_edits_keep(meeting=obj, changed=form.changed_data, initial=form.initial)
         super().save_model(request, obj, form, change)
         copies_follow(obj)
 
@@ -221,6 +223,8 @@ class ManageMeetingAdmin(RevertTypesMixin, OrganizerHistoryAdmin):
     def save_model(self, request, obj, form, change):
         # The organizer has just looked at the whole listing and saved it.
         obj.last_confirmed = timezone.now()
+        if change:
+            meeting_edits_keep(meeting=obj, changed=form.changed_data, initial=form.initial)
         super().save_model(request, obj, form, change)
         copies_follow(obj)
 

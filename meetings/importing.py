@@ -216,6 +216,15 @@ def meetings_import(
     return importer.summary
 
 
+# What an organizer may change on an imported meeting and keep through later imports.
+KEEPABLE_FIELDS = tuple(name for name in IMPORTED_FIELDS if not name.endswith("_id"))
+
+
+def field_as_json(value):
+    """A field's value as ``Meeting.organizer_kept`` stores it: times as text."""
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
 def _source_id(source: str) -> str:
     """The source as stored on meetings (at most 200 characters, still unique)."""
     if len(source) <= 200:
@@ -313,6 +322,7 @@ class _Row:
     types: set  # ("spec", code) or ("local", code)
     place: _Place | None
     group_key: str
+    kept: dict | None = None  # the meeting's organizer_kept after this import
 
 
 class _Importer:
@@ -665,7 +675,7 @@ class _Importer:
         existing = {
             m["source_key"]: m
             for m in Meeting.objects.filter(source=self.source)
-            .values("id", "source_key", *IMPORTED_FIELDS)
+            .values("id", "source_key", "organizer_kept", *IMPORTED_FIELDS)
             .iterator(chunk_size=5000)
         }
         through = Meeting.types.through.objects.filter(meeting__source=self.source)
@@ -708,7 +718,8 @@ class _Importer:
                 self.creates.append((self._new_meeting(row), row))
                 summary.created += 1
             else:
-                changed = self._differs(meeting, row)
+                changed = self._keep_organizer_edits(meeting, row)
+                changed = self._differs(meeting, row) or changed
                 current = {
                     type_refs.get(t, ("other", t))
                     for t in self.existing_links.get(meeting["id"], {})
@@ -791,6 +802,22 @@ class _Importer:
             feed_id=self.feed_id,
             **row.fields,
         )
+
+    def _keep_organizer_edits(self, meeting: dict, row: _Row) -> bool:
+        """The rule for organizers' edits: a field an organizer changed stays as they
+        wrote it while the source still says what it said before the edit; once the
+        source changes it too, the source's new value wins and the field is the
+        source's again. True when that hands a field back to the source."""
+        kept = meeting["organizer_kept"] or {}
+        if not kept:
+            return False
+        still = {}
+        for name, said in kept.items():
+            if name in row.fields and field_as_json(row.fields[name]) == said:
+                row.fields[name] = meeting[name]
+                still[name] = said
+        row.kept = still
+        return still != kept
 
     def _differs(self, meeting: dict, row: _Row) -> bool:
         group_id, new_group = self._group(row)
@@ -903,6 +930,8 @@ class _Importer:
             meeting = instances[values["id"]]
             for name, value in row.fields.items():
                 setattr(meeting, name, value)
+            if row.kept is not None:
+                meeting.organizer_kept = row.kept
             meeting.group_id = self._group(row)[0]
             meeting.location_id = row.place.id if row.place else None
             meeting.updated = now
@@ -913,7 +942,7 @@ class _Importer:
             meeting.updated = now
         changed = updates + deactivated
         if changed:
-            update_objects(Meeting, changed, [*IMPORTED_FIELDS, "updated"])
+            update_objects(Meeting, changed, [*IMPORTED_FIELDS, "organizer_kept", "updated"])
             retyped = [
                 (v["id"], row.types) for v, row, types_changed in self.updates if types_changed
             ]

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meetings.duplicates import copies_follow
+from meetings.importing import KEEPABLE_FIELDS, field_as_json
 from meetings.listings import areas_of, listings_changed
 from meetings.models import Meeting, ProblemReport
 from recoverymap.lib.mail import mail_on_commit
@@ -24,6 +25,19 @@ def meetings_confirm(*, meetings, by) -> int:
     )
     listings_changed(areas_of(meetings))  # an UPDATE sends no signal; search filters on it
     return confirmed
+
+
+def meeting_edits_keep(*, meeting: Meeting, changed: list[str], initial: dict) -> None:
+    """Before a person's edit of an imported meeting is saved: remember, for each field
+    they changed, what the source said (``initial``), so the next sync keeps their value
+    until the source changes that field too (see ``meetings.importing``)."""
+    if not meeting.source:
+        return
+    kept = dict(meeting.organizer_kept or {})
+    for name in KEEPABLE_FIELDS:
+        if name in changed and name not in kept:
+            kept[name] = field_as_json(initial.get(name))
+    meeting.organizer_kept = kept
 
 
 @transaction.atomic
@@ -43,7 +57,8 @@ def meeting_retire(*, meeting: Meeting, by) -> Meeting:
 def problem_report_submit(
     *, meeting: Meeting, category: str, message: str = "", email: str = "", client_key: str = ""
 ) -> ProblemReport:
-    """Store a visitor's report and email the group's organizers."""
+    """Store a visitor's report and email the group's organizers, and the correction
+    contact of the source that lists the meeting when it has an email address."""
     report = ProblemReport.objects.create(
         meeting=meeting, category=category, message=message, email=email, client_key=client_key
     )
@@ -58,6 +73,19 @@ def problem_report_submit(
             "listings_url": settings.SITE_URL + reverse("accounts:my-listings"),
         },
     )
+    feed = meeting.feed
+    if feed is not None and feed.correction_email:
+        # The source corrects its own listing; the reporter's address stays with us.
+        mail_on_commit(
+            "meetings/email/source_correction",
+            to=[feed.correction_email],
+            context={
+                "report": report,
+                "meeting": meeting,
+                "source": feed,
+                "meeting_url": settings.SITE_URL + meeting.get_absolute_url(),
+            },
+        )
     return report
 
 

@@ -13,4 +13,5 @@ urlpatterns = [
     path("meetings/<slug:slug>.ics", views.meeting_ics, name="meeting-ics"),
     path("meetings/<slug:slug>/", views.meeting_detail, name="meeting-detail"),
     path("meetings/<slug:slug>/report/", views.meeting_report, name="meeting-report"),
+    path("sources/", views.source_list, name="source-list"),
 ]

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
+from django.db.models import Count, OuterRef, Subquery
 from django.http import (
     HttpResponse,
     HttpResponseRedirect,
@@ -27,7 +28,7 @@ from meetings.feeds import CALENDAR_LIMIT, feed_json
 from meetings.filters import FeedFilter, MeetingFilter
 from meetings.forms import ProblemReportForm
 from meetings.listings import cache_key
-from meetings.models import Meeting, ProblemReport, mark_reported_gone
+from meetings.models import Meeting, ProblemReport, Source, SyncAttempt, mark_reported_gone
 from meetings.page_cache import (
     LATER_SOONEST_PAGE_SECONDS,
     ONLINE_SOON_SLOT,
@@ -224,7 +225,9 @@ def _shown_instead(request, meeting: Meeting, view_name: str):
 
 
 def meeting_detail(request, slug):
-    meeting = get_object_or_404(_listed_meetings().with_reported_gone(), slug=slug)
+    meeting = get_object_or_404(
+        _listed_meetings().with_reported_gone().select_related("feed"), slug=slug
+    )
     if shown := _shown_instead(request, meeting, "meetings:meeting-detail"):
         return shown
     now = timezone.now()
@@ -429,3 +432,24 @@ def search_calendar(request):
     response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="meetings.ics"'
     return response
+
+
+def source_list(request):
+    """/sources/: every registered source, how many of its meetings we show, and when
+    it was last synced, so anyone can see where the directory's listings come from."""
+    counts = dict(
+        Meeting.objects.public(copies=True)
+        .filter(feed__isnull=False)
+        .values_list("feed")
+        .annotate(n=Count("id"))
+        .values_list("feed", "n")
+    )
+    good = SyncAttempt.objects.filter(
+        source=OuterRef("pk"),
+        outcome__in=[SyncAttempt.Outcome.APPLIED, SyncAttempt.Outcome.UNCHANGED],
+    ).order_by("-finished")
+    sources = Source.objects.select_related("fellowship").annotate(
+        last_synced=Subquery(good.values("finished")[:1])
+    )
+    rows = [{"source": s, "meetings": counts.get(s.pk, 0)} for s in sources]
+    return render(request, "meetings/source_list.html", {"rows": rows})

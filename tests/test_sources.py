@@ -530,3 +530,122 @@ def test_the_two_real_sample_feeds_sync_as_file_sources(aa):
     assert (b.attempt.outcome, b.attempt.read) == (SyncAttempt.Outcome.APPLIED, 1555)
     (again,) = sync(minneapolis, force=True)
     assert again.attempt.outcome == SyncAttempt.Outcome.UNCHANGED
+
+
+# What visitors see -------------------------------------------------------------------
+
+
+def synced(aa, httpserver, rows, **kw) -> Source:
+    feed = Feed(httpserver).serve(rows)
+    source = register(aa, feed.url, **kw)
+    sync(source)
+    source.feed = feed
+    return source
+
+
+def test_a_meeting_page_says_who_lists_it_and_never_a_contact_email(aa, httpserver, client):
+    source = synced(
+        aa, httpserver, [feed_row()], correction_contact="corrections.person@example.org"
+    )
+    meeting = Meeting.objects.get(feed=source)
+
+    page = client.get(meeting.get_absolute_url()).content.decode()
+
+    assert "Listed by" in page and "San Jose Central Office" in page
+    assert 'href="https://aasanjose.example"' in page
+    assert "updated" in page and "ago" in page
+    assert "corrections.person@example.org" not in page
+
+
+def test_a_feedback_url_is_offered_as_the_way_to_send_a_correction(aa, httpserver, client):
+    source = synced(aa, httpserver, [feed_row()], correction_contact="https://sj.example/fix")
+    page = client.get(Meeting.objects.get(feed=source).get_absolute_url()).content.decode()
+
+    assert 'href="https://sj.example/fix"' in page and "Send a correction to" in page
+
+
+def test_a_meeting_entered_here_claims_no_source(client):
+    from tests.conftest import make_meeting
+
+    page = client.get(make_meeting().get_absolute_url()).content.decode()
+    assert "Listed by" not in page
+
+
+def test_the_sources_page_lists_each_source_with_its_meetings_and_last_sync(aa, httpserver, client):
+    synced(aa, httpserver, [feed_row("a"), feed_row("b", day="2")])
+    register(aa, "/nowhere.json", name="Never read", attribution_name="Quiet Intergroup")
+
+    response = client.get(reverse("meetings:source-list"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "San Jose Central Office" in page and "Quiet Intergroup" in page
+    assert "<td>2</td>" in page and "Not yet read" in page
+    assert reverse("meetings:source-list") in client.get("/").content.decode()
+
+
+def test_a_problem_report_reaches_the_sources_correction_contact_without_the_reporter(
+    aa, httpserver, client, django_capture_on_commit_callbacks
+):
+    source = synced(aa, httpserver, [feed_row()], correction_contact="fixes@sj.example")
+    meeting = Meeting.objects.get(feed=source)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("meetings:meeting-report", args=[meeting.slug]),
+            {"category": "time", "message": "Starts at 7:30", "email": "v@example.org"},
+        )
+
+    (message,) = [m for m in mail.outbox if m.to == ["fixes@sj.example"]]
+    assert "Starts at 7:30" in message.body and meeting.get_absolute_url() in message.body
+    assert "v@example.org" not in message.body
+
+
+def test_an_organizers_edit_stays_until_the_source_changes_that_field(
+    aa, httpserver, client, settings
+):
+    from tests.conftest import meeting_form_data
+
+    settings.SOURCE_MAX_RETIRE_PERCENT = 100
+    rows = [feed_row("edited", name="Morning Serenity"), feed_row("other", day="3")]
+    source = synced(aa, httpserver, rows)
+    meeting = Meeting.objects.get(feed=source, source_key="edited")
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    client.post(
+        reverse("admin:meetings_meeting_change", args=[meeting.pk]),
+        meeting_form_data(meeting, name="Morning Serenity Group", notes="Ring the bell."),
+    )
+    meeting.refresh_from_db()
+    assert meeting.name == "Morning Serenity Group"
+
+    # The source changes another meeting only: the organizer's edit stays, and says so.
+    source.feed.serve([rows[0], feed_row("other", day="3", notes="New notes")])
+    sync(source, force=True)
+    meeting.refresh_from_db()
+    assert (meeting.name, meeting.notes) == ("Morning Serenity Group", "Ring the bell.")
+    assert (
+        "Its organizers have changed this listing"
+        in client.get(meeting.get_absolute_url()).content.decode()
+    )
+
+    # The source renames the meeting too: its new name wins; the notes stay the organizer's.
+    source.feed.serve([feed_row("edited", name="Serenity at Seven"), rows[1]])
+    sync(source, force=True)
+    meeting.refresh_from_db()
+    assert (meeting.name, meeting.notes) == ("Serenity at Seven", "Ring the bell.")
+    assert set(meeting.organizer_kept) == {"notes"}
+
+
+def test_a_meeting_two_sources_list_is_shown_once_crediting_both(aa, httpserver, client):
+    first = Feed(httpserver, "/first.json").serve([feed_row("serenity")])
+    second = Feed(httpserver, "/second.json").serve([feed_row("sunrise-serenity-mon")])
+    a = register(aa, first.url, name="Intergroup", attribution_name="Minneapolis Intergroup")
+    b = register(aa, second.url, name="District", attribution_name="District 5")
+
+    sync(a, b)
+
+    shown = Meeting.objects.public()
+    assert shown.count() == 1
+    page = client.get(shown.get().get_absolute_url()).content.decode()
+    assert "Minneapolis Intergroup" in page and "District 5" in page
+    assert "source:" not in page
