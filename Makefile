@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev setup lint fmt bench clean
+.PHONY: run test install install-dev setup lint fmt bench clean gettext messages
 
 $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "RecoveryMap needs Python 3.11 or newer"'
@@ -28,15 +28,36 @@ install-dev: $(VENV)/.installed-dev
 setup: install
 	mkdir -p var
 	$(PY) manage.py migrate --no-input -v0
-	$(PY) manage.py loaddata -v0 fellowships meeting_types
+	$(PY) manage.py loaddata -v0 fellowships fellowship_translations meeting_types
 	$(PY) manage.py load_places --if-empty
 	$(PY) manage.py seed_demo --if-empty
 
 run: setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install-dev
+# GNU gettext (xgettext, msgfmt) for makemessages and compilemessages: installed from
+# Debian's packages when run as root (as CI is), else it says how. `make run` needs none
+# of it: the compiled catalogues (locale/*/LC_MESSAGES/django.mo) are committed.
+gettext:
+	@command -v xgettext >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "== installing gettext"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null 2>&1 || \
+	      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }; \
+	  else \
+	    echo "GNU gettext is needed: sudo apt-get install gettext" >&2; exit 1; \
+	  fi; }
+
+# Rebuild the Spanish catalogue from the code and templates, and compile it.
+MAKEMESSAGES := $(PY) manage.py makemessages -l es --no-obsolete --no-location \
+	--ignore=.venv --ignore=var --ignore=bench --ignore=tests --ignore=static/vendor
+messages: install-dev gettext
+	$(MAKEMESSAGES)
+	$(PY) manage.py compilemessages -l es --ignore=.venv
+
+test: install-dev gettext
 	mkdir -p var
+	$(PY) manage.py compilemessages -l es --ignore=.venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run

@@ -1,5 +1,6 @@
 """People who sign in: organizers and staff. Visitors never need an account."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -54,6 +55,13 @@ class User(AbstractUser):
         max_length=60,
         blank=True,
         help_text=_("A first name or initial that staff and fellow organizers see."),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language of the emails this person gets: the one they last used."),
     )
 
     USERNAME_FIELD = "email"

@@ -13,7 +13,14 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import AnonymityWarningsMixin, OrganizerHistoryAdmin, organizer_site
-from directory.models import Fellowship, Group, Location, OrganizerRequest, Place
+from directory.models import (
+    Fellowship,
+    FellowshipTranslation,
+    Group,
+    Location,
+    OrganizerRequest,
+    Place,
+)
 from directory.services import (
     group_approve,
     location_shared_beyond,
@@ -33,12 +40,20 @@ LOCATION_FIELDSETS = [
 ]
 
 
+class FellowshipTranslationInline(admin.StackedInline):
+    """The fellowship's texts in Spanish, edited beside the English ones."""
+
+    model = FellowshipTranslation
+    extra = 0
+
+
 @admin.register(Fellowship)
 class FellowshipAdmin(admin.ModelAdmin):
     list_display = ["name", "abbreviation", "slug", "philosophy", "audience", "focus"]
     list_filter = ["philosophy", "audience", "focus"]
     search_fields = ["name", "abbreviation", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    inlines = [FellowshipTranslationInline]
 
 
 class MeetingInline(admin.TabularInline):

@@ -2,12 +2,14 @@
 and the gazetteer of postal codes that turns "55404" into a point on the map."""
 
 import re
+import time
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Avg, Q
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -94,6 +96,19 @@ class Fellowship(models.Model):
             words = _RECOVERY_WORDS.get(self.focus, "")
         return str(words)
 
+    def translated(self, field: str) -> str:
+        """``field`` in the page's language: the fellowship's own words in it when we
+        have them, else as written here (English)."""
+        translation = fellowship_translations().get(self.pk)
+        return getattr(translation, field, "") or getattr(self, field, "")
+
+    # The fields pages show, in the page's language.
+    local_name = property(lambda self: self.translated("name"))
+    local_description = property(lambda self: self.translated("description"))
+    local_open_meetings = property(lambda self: self.translated("open_meetings"))
+    local_closed_meetings = property(lambda self: self.translated("closed_meetings"))
+    local_first_timer_tips = property(lambda self: self.translated("first_timer_tips"))
+
 
 _RECOVERY_WORDS = {
     Fellowship.Focus.ALCOHOL: _("For people with a drinking problem"),
@@ -107,6 +122,69 @@ _FAMILY_WORDS = {
     Fellowship.Focus.DRUGS: _("For family and friends of someone who uses drugs"),
     Fellowship.Focus.ANY: _("For family and friends of someone who drinks or uses drugs"),
 }
+
+
+class FellowshipTranslation(models.Model):
+    """A fellowship's texts in another language, as that fellowship writes them (its
+    name included: "Alcohólicos Anónimos"). A blank field shows the English one."""
+
+    fellowship = models.ForeignKey(
+        Fellowship,
+        on_delete=models.CASCADE,
+        related_name="translations",
+        verbose_name=_("fellowship"),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=[(code, name) for code, name in settings.LANGUAGES if code != "en"],
+    )
+    name = models.CharField(
+        _("name"),
+        max_length=120,
+        blank=True,
+        help_text=_("The fellowship's own name in this language; blank if it has none."),
+    )
+    description = models.TextField(_("what meetings are like"), blank=True)
+    open_meetings = models.TextField(_("who may attend an open meeting"), blank=True)
+    closed_meetings = models.TextField(_("who may attend a closed meeting"), blank=True)
+    first_timer_tips = models.TextField(_("tips for a first meeting"), blank=True)
+
+    class Meta:
+        ordering = ["fellowship", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fellowship", "language"], name="fellowshiptranslation_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.fellowship} ({self.language})"
+
+
+# Fellowship texts change a few times a year; each process keeps them for a minute at
+# most, so a results page of 20 meetings costs no query for them.
+_TRANSLATIONS_SECONDS = 60
+_translations: dict[str, tuple[float, dict]] = {}
+
+
+def fellowship_translations() -> dict[int, FellowshipTranslation]:
+    """The active language's fellowship translations, by fellowship id."""
+    language = get_language() or settings.LANGUAGE_CODE
+    if language == settings.LANGUAGE_CODE:
+        return {}
+    kept = _translations.get(language)
+    now = time.monotonic()
+    if kept is None or now - kept[0] > _TRANSLATIONS_SECONDS:
+        rows = FellowshipTranslation.objects.filter(language=language)
+        kept = (now, {row.fellowship_id: row for row in rows})
+        _translations[language] = kept
+    return kept[1]
+
+
+def forget_fellowship_translations(**kwargs) -> None:
+    """Drop this process's copy (after an edit), so the editor sees it at once."""
+    _translations.clear()
 
 
 class GroupQuerySet(models.QuerySet):

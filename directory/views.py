@@ -1,5 +1,6 @@
 """Public pages of the directory: home, fellowships, groups."""
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -87,12 +88,13 @@ def group_detail(request, slug):
 def robots_txt(request):
     """Crawlers may read the directory, not the admins or account pages."""
     sitemap = request.build_absolute_uri(reverse("sitemap"))
+    private = ["/admin/", "/manage/", "/accounts/", "/meetings/*/report/"]
+    # The same pages in every language: /es/admin/ as well as /admin/.
+    other_languages = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+    prefixes = ["", *(f"/{code}" for code in other_languages)]
     lines = [
         "User-agent: *",
-        "Disallow: /admin/",
-        "Disallow: /manage/",
-        "Disallow: /accounts/",
-        "Disallow: /meetings/*/report/",
+        *(f"Disallow: {prefix}{path}" for prefix in prefixes for path in private),
         f"Sitemap: {sitemap}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -44,7 +44,7 @@ def _new_calendar(name: str) -> Calendar:
 
 
 def _description(meeting: Meeting) -> str:
-    lines = [meeting.group.fellowship.name]
+    lines = [meeting.group.fellowship.local_name]
     if meeting.status == Meeting.Status.TEMPORARILY_CLOSED:
         lines.append(str(Meeting.Status.TEMPORARILY_CLOSED.label))
     if meeting.conference_url:
@@ -180,7 +180,7 @@ def meeting_event_data(
         "@type": "Event",
         "name": meeting.display_name,
         "url": url,
-        "description": meeting.notes or meeting.group.fellowship.description,
+        "description": meeting.notes or meeting.group.fellowship.local_description,
         "startDate": occurrence.start.isoformat(),
         "endDate": occurrence.end.isoformat(),
         "eventSchedule": {

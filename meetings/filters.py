@@ -16,6 +16,7 @@ from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Fellowship
@@ -39,7 +40,10 @@ SOONEST_WINDOWS_HOURS = (1, 3, 12, 48)
 RING_MILES = (2, 5, 10)
 ONLINE_SOON_HOURS = 6
 
-DAY_CHOICES = [("today", _("Today"))] + [(str(v), label) for v, label in Meeting.Day.choices]
+# Day names start the label: capitalized in languages that write them in lowercase.
+DAY_CHOICES = [("today", _("Today"))] + [
+    (str(v), capfirst(label)) for v, label in Meeting.Day.choices
+]
 # Times told by the clock: which meetings they hold changes every minute.
 CLOCK_TIMES = {"now": 0, "next_hour": 60}
 TIME_CHOICES = [
@@ -87,6 +91,10 @@ class OptionalChoicesField(django_filters.fields.ModelMultipleChoiceField):
 
     def clean(self, value):
         return super().clean([item for item in value or [] if item != ""])
+
+    def label_from_instance(self, obj):
+        """A fellowship's or a type's name in the page's language."""
+        return getattr(obj, "local_name", None) or getattr(obj, "label", None) or str(obj)
 
 
 class OptionalChoicesFilter(django_filters.ModelMultipleChoiceFilter):

@@ -36,7 +36,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
-from directory.models import Fellowship, Group, Location
+from directory.models import Fellowship, FellowshipTranslation, Group, Location
 from meetings.models import Meeting, MeetingType, ProblemReport, forget_known_zones
 from recoverymap.lib.geo import bounding_box
 
@@ -239,6 +239,7 @@ def connect() -> None:
     """Wire the receivers (from MeetingsConfig.ready)."""
     on_save = {
         Fellowship: _on_change,
+        FellowshipTranslation: _on_change,
         MeetingType: _on_change,
         Group: _on_group_save,
         Location: _on_location_save,

@@ -27,6 +27,7 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -93,6 +94,13 @@ class MeetingType(models.Model):
     @property
     def is_spec(self) -> bool:
         return self.fellowship_id is None
+
+    @property
+    def label(self) -> str:
+        """The name in the page's language: the Meeting Guide spec's own Spanish."""
+        if (get_language() or "").startswith("es") and self.name_es:
+            return self.name_es
+        return self.name
 
 
 class MeetingQuerySet(models.QuerySet):

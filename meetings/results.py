@@ -48,7 +48,7 @@ def result_row(
     # Prefetched: sorting in Python keeps it one query for the whole page.
     types = sorted(
         (t for t in meeting.types.all() if t.category in KEY_TYPE_CATEGORIES and t.code != ENGLISH),
-        key=lambda t: (t.category != MeetingType.Category.AUDIENCE, t.name),
+        key=lambda t: (t.category != MeetingType.Category.AUDIENCE, t.label),
     )
     # Its language (when not English) and what was asked for never give way to others.
     always = [t for t in types if t.category == MeetingType.Category.LANGUAGE or t.code in wanted]
@@ -56,7 +56,7 @@ def result_row(
     shown = always + rest[: max(0, MAX_KEY_TYPES - len(always))]
     fellowship = meeting.group.fellowship
     distance = meeting.distance_miles
-    meta = [fellowship.abbreviation or fellowship.name, str(meeting.get_attendance_display())]
+    meta = [fellowship.abbreviation or fellowship.local_name, str(meeting.get_attendance_display())]
     if meeting.access:
         meta.append(str(meeting.get_access_display()))
     if distance is not None:
@@ -70,7 +70,7 @@ def result_row(
         happening_now=happening_now,
         day_word=occurrence.day_word(now),
         distance=distance,
-        key_types=[t.name for t in shown],
+        key_types=[t.label for t in shown],
         hint=fellowship.plain_words,
         url=meeting.get_absolute_url(),
         name=meeting.display_name,
@@ -152,7 +152,8 @@ def active_chips(filterset, query) -> list[Chip]:
             if raw == "":
                 continue
             label = _choice_label(field, raw, filterset.point if name == "near" else None)
-            chips.append(Chip(f"{field.label}: {label}", query_without(query, name, raw), name))
+            text = _("%(filter)s: %(value)s") % {"filter": field.label, "value": label}
+            chips.append(Chip(text, query_without(query, name, raw), name))
     return chips
 
 
@@ -162,7 +163,7 @@ def _choice_label(field, raw: str, point) -> str:
     queryset = getattr(field, "queryset", None)
     if queryset is not None:
         found = queryset.filter(**{field.to_field_name: raw}).first()
-        return str(found) if found else raw
+        return field.label_from_instance(found) if found else raw
     for value, label in getattr(field, "choices", []):
         if str(value) == raw:
             return str(label)
@@ -179,10 +180,10 @@ def type_choices(query) -> dict:
     selected_types = [code for code in query.getlist("type") if "\x00" not in code]
     selected_languages = query.getlist("language")
     spec = MeetingType.objects.filter(fellowship=None)
-    by_code = {t.code: t.name for t in spec.filter(code__in=COMMON_TYPES + selected_types[:20])}
+    by_code = {t.code: t.label for t in spec.filter(code__in=COMMON_TYPES + selected_types[:20])}
     codes = COMMON_TYPES + [c for c in selected_types if c not in COMMON_TYPES]
     languages = sorted(
-        spec.filter(category=MeetingType.Category.LANGUAGE).values_list("code", "name"),
+        ((t.code, t.label) for t in spec.filter(category=MeetingType.Category.LANGUAGE)),
         key=lambda pair: (pair[0] not in {"EN", "S"}, pair[1]),
     )
     return {

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.utils import formats
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from meetings.models import default_end_time
@@ -39,7 +40,7 @@ class Occurrence:
 
     def day_word(self, now: dt.datetime) -> str:
         """ "Today", "Tomorrow", or the weekday's name."""
-        return self.relative_day(now) or formats.date_format(self.start, "l")
+        return self.relative_day(now) or capfirst(formats.date_format(self.start, "l"))
 
     @property
     def time_range(self) -> str:
@@ -51,7 +52,8 @@ class Occurrence:
 
 
 def clock(moment: dt.datetime | dt.time) -> str:
-    return formats.time_format(moment, "g:i A")
+    """ "7:30 PM", or "7:30 p. m." in Spanish (TIME_FORMAT, recoverymap.formats)."""
+    return formats.time_format(moment)
 
 
 def spec_day(moment: dt.datetime | dt.date) -> int:

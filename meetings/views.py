@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_filters.views import FilterView
@@ -372,7 +373,10 @@ def meeting_feed(request):
     key = None
     if settings.LISTINGS_CACHE_SECONDS:
         today = timezone.now().astimezone(ZoneInfo(filterset.visitor_zone)).date()
-        key = cache_key("feed", base_url, filterset.cache_words(), today.isoformat())
+        # By language too: a bad parameter's message, and the address of each meeting's
+        # page in it, are in the language the feed was asked in (/es/api/meetings.json).
+        words = (filterset.cache_words(), get_language(), today.isoformat())
+        key = cache_key("feed", base_url, *words)
         body = cache.get(key)
         if body is not None:
             response = HttpResponse(body, content_type="application/json")

@@ -1,4 +1,5 @@
-"""The database unreachable: a friendly 503 page instead of a traceback.
+"""The database unreachable: a friendly 503 page instead of a traceback; and the
+visitor's language (``LanguageChoiceMiddleware``, at the end).
 
 ``DatabaseUnavailableMiddleware`` catches the database errors a view raises; the
 ``server_error`` handler (``handler500`` in the root URLs) catches those raised anywhere
@@ -10,10 +11,16 @@ database for the user, and the database is what is missing.
 import logging
 import sys
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, HttpResponseServerError
+from django.http import HttpResponse, HttpResponseRedirect, HttpResponseServerError
 from django.template import loader
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import requires_csrf_token
+
+from recoverymap.lib.languages import browser_language, has_language, page_in
 
 logger = logging.getLogger("recoverymap.faults")
 
@@ -57,3 +64,52 @@ def server_error(request):
     if isinstance(error, DATABASE_ERRORS):
         return database_unavailable(request, error)
     return HttpResponseServerError(loader.get_template("500.html").render({}))
+
+
+class LanguageChoiceMiddleware:
+    """The visitor's language, after Django's LocaleMiddleware has read it from the
+    address (``/es/...`` is Spanish, every other page English).
+
+    A first visit (no language remembered) to an English page, from a browser that
+    prefers Spanish, is sent to the Spanish page. After that the language of the last
+    page read is remembered (a cookie), so a visitor who switches back to English stays
+    there; a signed-in person's choice is kept on their account too, for the emails
+    they get.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        remembered = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        first_visit = remembered is None and request.method in ("GET", "HEAD")
+        if first_visit and translation.get_language_from_path(request.path_info) is None:
+            # An English address (a Spanish one was chosen by whoever shared it).
+            preferred = browser_language(request)
+            page = request.get_full_path()
+            if preferred != settings.LANGUAGE_CODE and has_language(page):
+                response = HttpResponseRedirect(page_in(page, preferred))
+                patch_vary_headers(response, ["Accept-Language", "Cookie"])
+                _remember(response, preferred)
+                return response
+        response = self.get_response(request)
+        language = translation.get_language()
+        user = getattr(request, "user", None)
+        remember = remembered != language and response.status_code == 200
+        keep = user is not None and user.is_authenticated and user.language != language
+        if (remember or keep) and has_language(request.path_info):
+            if remember:
+                _remember(response, language)
+            if keep:
+                get_user_model().objects.filter(pk=user.pk).update(language=language)
+        return response
+
+
+def _remember(response, language: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )

@@ -69,6 +69,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # A first visit in the browser's language; the choice remembered (after auth: a
+    # signed-in person's choice is kept on the account, for their emails).
+    "recoverymap.middleware.LanguageChoiceMiddleware",
     # Records who made each change in the listings' history.
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -83,6 +86,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -127,7 +131,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# English at every address, Spanish under /es/ (recoverymap.urls); each name as its
+# speakers write it, for the language switch.
 LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["recoverymap.formats"]
+LANGUAGE_COOKIE_NAME = "language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = env_timezone("TIME_ZONE", "America/Chicago")
 USE_I18N = True
 USE_TZ = True

@@ -1,13 +1,49 @@
 """/sitemap.xml: every public page, so that a person who searches the web for "AA meeting
 Tuesday Duluth" can land on the meeting's own page. Only what the public pages show is
-listed: approved groups and their meetings that still meet."""
+listed: approved groups and their meetings that still meet.
 
-from django.contrib.sitemaps import Sitemap
+Each page is listed at its English address with its alternates in every language
+(``xhtml:link hreflang``): a Spanish page is the English path under ``/es``.
+"""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap as DjangoSitemap
 from django.db.models import Max
 from django.urls import reverse
 
 from directory.models import Fellowship, Group
 from meetings.models import Meeting
+
+
+class Sitemap(DjangoSitemap):
+    """Django's, with each page's addresses in every language as alternates. Django's
+    own ``i18n`` lists every item once per language from one list of all of them (all
+    250,000 meetings read for each sitemap page); the address is simple enough to write
+    here."""
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        urls = super().get_urls(page=page, site=site, protocol=protocol)
+        for url in urls:
+            url["alternates"] = language_alternates(url["location"])
+        return urls
+
+
+def language_alternates(location: str) -> list[dict[str, str]]:
+    """The English ``location`` in each language, and as the default (x-default)."""
+    parts = urlsplit(location)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    alternates = [
+        {
+            "lang_code": code,
+            "location": location
+            if code == settings.LANGUAGE_CODE
+            else (f"{origin}/{code}{parts.path}"),
+        }
+        for code, _name in settings.LANGUAGES
+    ]
+    return [*alternates, {"lang_code": "x-default", "location": location}]
 
 
 class PagesSitemap(Sitemap):

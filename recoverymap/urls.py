@@ -1,6 +1,12 @@
 """Root URLs: the public directory, meetings, accounts, the staff admin (/admin/) and
-the organizers' admin (/manage/)."""
+the organizers' admin (/manage/).
 
+Every page is in English at its address and in Spanish under ``/es/`` (``/es/meetings/
+?near=55404``), so a shared link opens in the language it was sent in. The feed, the
+sitemap and robots.txt speak no language and have one address each.
+"""
+
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
@@ -15,11 +21,6 @@ from recoverymap.sitemaps import SITEMAPS
 SITEMAP_SECONDS = 3600
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
-    path("manage/", organizer_site.urls),
-    # Ours first (my listings, organizer requests), then allauth's sign-in pages.
-    path("accounts/", include("accounts.urls")),
-    path("accounts/", include("allauth.urls")),
     path("robots.txt", robots_txt, name="robots-txt"),
     path(
         "sitemap.xml",
@@ -33,9 +34,17 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="sitemap-section",
     ),
+]
+urlpatterns += i18n_patterns(
+    path("admin/", admin.site.urls),
+    path("manage/", organizer_site.urls),
+    # Ours first (my listings, organizer requests), then allauth's sign-in pages.
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("", include("directory.urls")),
     path("", include("meetings.urls")),
-]
+    prefix_default_language=False,
+)
 
 # A database error outside a view still gives the friendly 503 page (recoverymap.middleware).
 handler500 = "recoverymap.middleware.server_error"

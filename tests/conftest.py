@@ -53,9 +53,24 @@ def _fresh_cache():
     keys: recoverymap.cache clears its own prefix, never the whole Redis database)."""
     from django.core.cache import cache
 
+    from directory.models import forget_fellowship_translations
+
     cache.clear()
+    forget_fellowship_translations()  # each process keeps them for a minute
     yield
     cache.clear()
+    forget_fellowship_translations()
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A request to a Spanish page leaves Spanish active in the thread (Django's
+    LocaleMiddleware sets it per request and never unsets it): the next test starts in
+    English, as every request to an English address does."""
+    from django.utils import translation
+
+    yield
+    translation.activate("en")
 
 
 def make_fellowship(**kw) -> Fellowship:

@@ -12,8 +12,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from directory.models import Fellowship, Location
 from meetings.models import Meeting, MeetingType
@@ -82,13 +82,13 @@ def directions_links(location: Location) -> list[dict[str, str]]:
 def access_wording(fellowship: Fellowship, access: str) -> str:
     """Who may attend, in plain words: the fellowship's own wording, or a generic one."""
     if access == Meeting.Access.OPEN:
-        return fellowship.open_meetings or _(
+        return fellowship.local_open_meetings or _(
             "Anyone may attend an open meeting, including family, friends and people who "
             "are curious."
         )
     if access == Meeting.Access.CLOSED:
-        if fellowship.closed_meetings:
-            return fellowship.closed_meetings
+        if fellowship.local_closed_meetings:
+            return fellowship.local_closed_meetings
         if fellowship.audience == Fellowship.Audience.FAMILY:
             return _(
                 "A closed meeting is only for family members and friends of someone with "
@@ -126,9 +126,7 @@ def confirmation(meeting: Meeting, now: dt.datetime | None = None) -> dict[str, 
 @register.filter
 def type_label(meeting_type: MeetingType) -> str:
     """The type's name in the page's language, when we have it."""
-    if (get_language() or "").startswith("es") and meeting_type.name_es:
-        return meeting_type.name_es
-    return meeting_type.name
+    return meeting_type.label
 
 
 @register.filter

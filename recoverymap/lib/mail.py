@@ -4,15 +4,20 @@ Every recipient gets a message of their own, so organizers of one group never se
 other's addresses. Services send after their transaction commits (``mail_on_commit``):
 a message never announces a change that was rolled back, and a mail server that is down
 is logged without undoing the change.
+
+Each message is written in its recipient's language: the one their account last read
+the site in (``User.language``), English for an address without an account.
 """
 
 from collections.abc import Iterable
 from functools import partial
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import translation
 
 SUBJECT_PREFIX = "[RecoveryMap] "
 
@@ -23,13 +28,29 @@ def send_templated_mail(template: str, *, to: Iterable[str], context: dict) -> i
     if not recipients:
         return 0
     context = {"site_url": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-    body = render_to_string(f"{template}_body.txt", context)
-    messages = [
-        EmailMessage(SUBJECT_PREFIX + subject, body, settings.DEFAULT_FROM_EMAIL, [address])
-        for address in recipients
-    ]
+    languages = recipient_languages(recipients)
+    written = {}  # language: (subject, body), each rendered once
+    messages = []
+    for address in recipients:
+        language = languages.get(address.lower(), settings.LANGUAGE_CODE)
+        if language not in written:
+            with translation.override(language):
+                subject = render_to_string(f"{template}_subject.txt", context)
+                written[language] = (
+                    " ".join(subject.split()),
+                    render_to_string(f"{template}_body.txt", context),
+                )
+        subject, body = written[language]
+        messages.append(
+            EmailMessage(SUBJECT_PREFIX + subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+        )
     return get_connection().send_messages(messages) or 0
+
+
+def recipient_languages(addresses: Iterable[str]) -> dict[str, str]:
+    """The language of each address that has an account, by lowercased address."""
+    users = get_user_model().objects.filter(email__in=list(addresses))
+    return {email.lower(): language for email, language in users.values_list("email", "language")}
 
 
 def mail_on_commit(template: str, *, to: Iterable[str], context: dict) -> None:
