@@ -69,6 +69,8 @@ class Fellowship(models.Model):
     )
 
     class Meta:
+        verbose_name = _("fellowship")
+        verbose_name_plural = _("fellowships")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
@@ -151,6 +153,8 @@ class FellowshipTranslation(models.Model):
     first_timer_tips = models.TextField(_("tips for a first meeting"), blank=True)
 
     class Meta:
+        verbose_name = _("fellowship translation")
+        verbose_name_plural = _("fellowship translations")
         ordering = ["fellowship", "language"]
         constraints = [
             models.UniqueConstraint(
@@ -251,6 +255,8 @@ class Group(models.Model):
     objects = GroupQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
         ordering = ["name", "id"]
         constraints = [
             models.CheckConstraint(
@@ -343,6 +349,8 @@ class Location(models.Model):
     objects = LocationQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
         ordering = ["name", "address", "id"]
         indexes = [
             # The radius search starts with a bounding box on latitude then longitude.
@@ -452,6 +460,8 @@ class Place(models.Model):
     objects = PlaceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
         ordering = ["country", "code"]
         constraints = [
             # Also the index for lookup by ZIP code.
@@ -506,6 +516,8 @@ class OrganizerRequest(models.Model):
     )
 
     class Meta:
+        verbose_name = _("organizer request")
+        verbose_name_plural = _("organizer requests")
         ordering = ["-created", "id"]
         constraints = [
             models.UniqueConstraint(

@@ -74,6 +74,8 @@ class MeetingType(models.Model):
     description = models.TextField(_("description"), blank=True)
 
     class Meta:
+        verbose_name = _("meeting type")
+        verbose_name_plural = _("meeting types")
         ordering = ["category", "name", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -619,6 +621,8 @@ class Meeting(models.Model):
     objects = MeetingQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
         ordering = ["day", "start_time", "name", "id"]
         indexes = [
             # Soonest first: starting_within()'s (zone, day, start time) ranges.
@@ -1043,6 +1047,8 @@ class ProblemReport(models.Model):
     objects = ProblemReportQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("problem report")
+        verbose_name_plural = _("problem reports")
         ordering = ["-created", "id"]
         constraints = [
             models.CheckConstraint(
