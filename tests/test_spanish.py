@@ -226,3 +226,22 @@ def test_robots_keep_crawlers_out_of_the_spanish_admins_and_account_pages(client
     body = client.get("/robots.txt").content.decode()
     for path in ("/admin/", "/manage/", "/accounts/", "/meetings/*/report/"):
         assert f"Disallow: {path}\n" in body and f"Disallow: /es{path}\n" in body
+
+
+def test_a_report_made_in_spanish_links_each_organizer_to_the_page_in_their_language(
+    client, django_capture_on_commit_callbacks
+):
+    meeting = make_meeting()
+    url = meeting.get_absolute_url()
+    meeting.group.organizers.add(
+        make_user(email="ana@example.org", language="es"),
+        make_user(email="bob@example.org", language="en"),
+    )
+    form = {"category": "gone", "message": "", "email": "", "website": ""}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/es{url}report/", form)
+    assert response.status_code == 302
+    bodies = {m.to[0]: m.body for m in mail.outbox}
+    assert f"http://127.0.0.1:8000/es{url}" in bodies["ana@example.org"]
+    assert f"http://127.0.0.1:8000{url}\n" in bodies["bob@example.org"]
+    assert "/es/" not in bodies["bob@example.org"]

@@ -10,7 +10,9 @@ from django.utils import translation
 def page_in(path: str, language: str) -> str:
     """``path`` (with its query) as the same page in ``language``; unchanged when the
     address has no language (the feed, the sitemap)."""
-    return translate_url(path, language)
+    # Django resolves the path in the active language: make it the path's own.
+    with translation.override(translation.get_language_from_path(path) or settings.LANGUAGE_CODE):
+        return translate_url(path, language)
 
 
 def has_language(path: str) -> bool:

@@ -19,6 +19,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from recoverymap.lib.languages import page_in
+
 SUBJECT_PREFIX = "[RecoveryMap] "
 
 
@@ -35,16 +37,27 @@ def send_templated_mail(template: str, *, to: Iterable[str], context: dict) -> i
         language = languages.get(address.lower(), settings.LANGUAGE_CODE)
         if language not in written:
             with translation.override(language):
-                subject = render_to_string(f"{template}_subject.txt", context)
-                written[language] = (
-                    " ".join(subject.split()),
-                    render_to_string(f"{template}_body.txt", context),
-                )
+                theirs = links_in(context, language)
+                subject = render_to_string(f"{template}_subject.txt", theirs)
+                body = render_to_string(f"{template}_body.txt", theirs)
+            written[language] = (" ".join(subject.split()), body)
         subject, body = written[language]
         messages.append(
             EmailMessage(SUBJECT_PREFIX + subject, body, settings.DEFAULT_FROM_EMAIL, [address])
         )
     return get_connection().send_messages(messages) or 0
+
+
+def links_in(context: dict, language: str) -> dict:
+    """``context`` with its links to the site's pages (``SITE_URL`` + path) made links
+    to the same pages in ``language``: a report made on a Spanish page still sends an
+    English-speaking organizer to the English one."""
+    return {
+        name: settings.SITE_URL + page_in(value.removeprefix(settings.SITE_URL), language)
+        if isinstance(value, str) and value.startswith(settings.SITE_URL + "/")
+        else value
+        for name, value in context.items()
+    }
 
 
 def recipient_languages(addresses: Iterable[str]) -> dict[str, str]:
