@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('meetings', '0004_meeting_medication_friendly'),
+        ('meetings', '0005_meeting_matches'),
     ]
 
     operations = [
