@@ -8,12 +8,15 @@ import re
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import OperationalError
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
 from directory.models import Fellowship, FellowshipTranslation
 from meetings.models import MeetingType
 from recoverymap.lib.mail import send_templated_mail
+from recoverymap.middleware import server_error
 from tests.conftest import make_fellowship, make_group, make_meeting, make_place, make_user
 
 pytestmark = pytest.mark.django_db
@@ -245,3 +248,22 @@ def test_a_report_made_in_spanish_links_each_organizer_to_the_page_in_their_lang
     assert f"http://127.0.0.1:8000/es{url}" in bodies["ana@example.org"]
     assert f"http://127.0.0.1:8000{url}\n" in bodies["bob@example.org"]
     assert "/es/" not in bodies["bob@example.org"]
+
+
+def test_the_503_and_500_pages_speak_spanish_under_es(client, monkeypatch):
+    def unreachable(*args, **kwargs):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr("meetings.views.Meeting.objects.public", unreachable)
+    response = client.get("/es/meetings/")
+    assert response.status_code == 503
+    assert html_lang(response) == "es"
+    assert "tiene problemas para llegar a su base de datos" in response.content.decode()
+    with translation.override("es"):  # as LocaleMiddleware leaves it for /es/...
+        try:
+            raise RuntimeError("a bug")
+        except RuntimeError:
+            response = server_error(RequestFactory().get("/es/"))
+    assert response.status_code == 500
+    assert "Algo salió mal de nuestro lado" in response.content.decode()
+    assert 'href="/es/"' in response.content.decode()

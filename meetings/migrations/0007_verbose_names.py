@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('meetings', '0005_meeting_matches'),
+        ('meetings', '0006_sources'),
     ]
 
     operations = [
