@@ -197,7 +197,7 @@ def meetings_match(*, source: str | None = None, meetings=None, user=None) -> Ma
 def _around(candidates, own):
     """The candidates that could pair with one of ``own``: of the same fellowships, and
     in person within the box around ``own``'s places (a source covers a region: the
-    rest of the country is not read) or online anywhere."""
+    rest of the country is not read), or online."""
     fellowships = set(own.values_list("group__fellowship_id", flat=True))
     box = own.filter(location__latitude__isnull=False).aggregate(
         low_lat=Min("location__latitude"),
@@ -205,7 +205,10 @@ def _around(candidates, own):
         low_lng=Min("location__longitude"),
         high_lng=Max("location__longitude"),
     )
-    nearby = Q(attendance__in=[Meeting.Attendance.ONLINE, Meeting.Attendance.HYBRID])
+    # Online anywhere, and places not on the map yet (matched by their address).
+    nearby = Q(attendance__in=[Meeting.Attendance.ONLINE, Meeting.Attendance.HYBRID]) | Q(
+        location__latitude__isnull=True
+    )
     if box["low_lat"] is not None:
         # Widest in longitude at the latitude furthest from the equator.
         far = max(box["low_lat"], box["high_lat"], key=abs)
@@ -258,15 +261,12 @@ def copies_refresh() -> int:
             Meeting.objects.filter(duplicate_of__isnull=False).values_list("id", "duplicate_of")
         )
         changed = [pk for pk in set(current) | set(wanted) if current.get(pk) != wanted.get(pk)]
-        by_target: dict[int | None, list[int]] = {}
-        for pk in changed:
-            by_target.setdefault(wanted.get(pk), []).append(pk)
         areas = set()
-        for target, pks in by_target.items():
-            for chunk in _chunks(sorted(pks)):
-                meetings = Meeting.objects.filter(pk__in=chunk)
-                areas |= areas_of(meetings)
-                meetings.update(duplicate_of=target, updated=timezone.now())
+        now = timezone.now()
+        for chunk in _chunks(sorted(changed)):
+            meetings = [Meeting(pk=pk, duplicate_of_id=wanted.get(pk), updated=now) for pk in chunk]
+            areas |= areas_of(Meeting.objects.filter(pk__in=chunk))
+            Meeting.objects.bulk_update(meetings, ["duplicate_of", "updated"])
         if areas:
             listings_changed(areas)  # an UPDATE sends no signal
         return len(wanted)

@@ -39,6 +39,9 @@ NEAR_MINUTES = 15
 NEAR_MILES = 0.5
 NEAR_NAME_SIMILARITY = 0.35
 NEAR_SCORE = 0.5
+# One address with two points further apart than this is two places (as the importer
+# judges: the same street and number in two towns, or a feed's wrong point).
+SAME_ADDRESS_MILES = 0.25
 
 # Map cells of 0.01° latitude (0.69 mi) by 0.01° longitude (0.5 mi in the US): every
 # point within NEAR_MILES of another is in the same or a neighbouring cell up to about
@@ -193,10 +196,11 @@ def _blocks(listing: Listing) -> list[tuple]:
     return keys
 
 
-def _neighbour_blocks(listing: Listing) -> list[tuple]:
-    """The blocks a listing looks in: its own, and for a map cell the eight around it."""
+def _neighbour_blocks(own: list[tuple]) -> list[tuple]:
+    """The blocks a listing in ``own`` blocks looks in: its own, and for a map cell the
+    eight around it."""
     keys = []
-    for key in _blocks(listing):
+    for key in own:
         if key[2] == "cell":
             row, column = key[3]
             keys.extend(
@@ -217,11 +221,17 @@ def compare(a: Listing, b: Listing) -> Pair | None:
     reasons: dict = {"minutes_apart": minutes}
     same_room = bool(a.online and b.online and a.room and a.room == b.room)
     same_place = a.in_person and b.in_person and a.place is not None and a.place == b.place
-    same_address = a.in_person and b.in_person and bool(a.address) and a.address == b.address
     miles = None
     if a.in_person and b.in_person and a.vector is not None and b.vector is not None:
         miles = 0.0 if same_place else _miles(a.vector, b.vector)
         reasons["miles_apart"] = round(miles, 3)
+    same_address = (
+        a.in_person
+        and b.in_person
+        and bool(a.address)
+        and a.address == b.address
+        and (miles is None or miles <= SAME_ADDRESS_MILES)
+    )
     if same_room:
         reasons["same_room"] = True
     if same_place or same_address:
@@ -252,8 +262,10 @@ def find_pairs(listings: Iterable[Listing], *, among: set[int] | None = None) ->
     that source's meetings with everyone's, not everyone's with everyone's)."""
     listings = list(listings)
     blocks: dict[tuple, list[Listing]] = defaultdict(list)
+    keys_of = {}
     for listing in listings:
-        for key in _blocks(listing):
+        keys_of[listing.id] = keys = _blocks(listing)
+        for key in keys:
             blocks[key].append(listing)
     for members in blocks.values():
         members.sort(key=lambda item: item.start)
@@ -262,7 +274,7 @@ def find_pairs(listings: Iterable[Listing], *, among: set[int] | None = None) ->
         if among is not None and listing.id not in among:
             continue
         seen = set()
-        for key in _neighbour_blocks(listing):
+        for key in _neighbour_blocks(keys_of[listing.id]):
             for other in _within_minutes(blocks.get(key, ()), listing.start):
                 if other.id == listing.id or other.id in seen:
                     continue

@@ -10,6 +10,7 @@ from django.urls import reverse
 from directory.models import Fellowship
 from meetings.duplicates import (
     MatchRefused,
+    also_listed_by,
     meeting_match_decide,
     meeting_match_join,
     meetings_match,
@@ -373,3 +374,21 @@ def test_organizers_and_visitors_cannot_reach_the_pairs(client, pair):
     assert response.status_code == 302
     pair.refresh_from_db()
     assert pair.status == MeetingMatch.Status.MATCHED
+
+
+def test_an_import_shows_a_meeting_another_source_lists_once(reference, tmp_path, capsys):
+    for name in ("intergroup.json", "district.json"):
+        (tmp_path / name).write_text(json.dumps([feed_row()]))
+        call_command(
+            "import_meetings", str(tmp_path / name), format="meeting-guide", fellowship="aa"
+        )
+    assert "1 matched pairs" in capsys.readouterr().out
+    assert Meeting.objects.count() == 2 and Meeting.objects.public().count() == 1
+    # Credited by the file's name, never by the path it was read from.
+    assert also_listed_by(Meeting.objects.public().get()) == [{"name": "district.json", "url": ""}]
+
+
+def test_one_address_in_two_towns_is_two_places():
+    here = listing(1, place=1)
+    elsewhere = listing(2, place=2, vector=_moved(40))
+    assert compare(here, elsewhere) is None

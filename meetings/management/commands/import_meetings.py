@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from directory.models import Fellowship
+from meetings.duplicates import meetings_match
 from meetings.formats import FORMATS, FormatError, parse
 from meetings.importing import ImportFailed, meetings_import
 from recoverymap.lib.db import refresh_planner_statistics
@@ -108,6 +109,9 @@ class Command(BaseCommand):
             refresh_planner_statistics()
         for line in summary.lines():
             self.stdout.write(line)
+        if not options["dry_run"] and (summary.created or summary.updated or summary.deactivated):
+            # The meetings another source lists too are shown once (meetings.duplicates).
+            self.stdout.write(meetings_match(source=summary.source).line())
 
     def read(self, source: str, *, timeout: int) -> tuple[bytes, str]:
         """(content, the name the source is remembered by)."""
