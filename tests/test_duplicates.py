@@ -4,7 +4,7 @@ both credited; staff split, join and choose, and their decisions outlast later r
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from directory.models import Fellowship
@@ -27,6 +27,8 @@ from tests.conftest import (
     make_user,
     needs_shared_data,
 )
+from tests.test_import_meetings import feed_row
+from tests.test_sources import Feed, register, sync
 
 pytestmark = pytest.mark.django_db
 
@@ -39,23 +41,6 @@ ZOOM = "https://us02web.zoom.us/j/81234567890?pwd=abc"
 def reference(db):
     call_command("loaddata", "fellowships", "meeting_types", verbosity=0)
     return Fellowship.objects.get(slug="aa")
-
-
-def feed_row(**kw) -> dict:
-    row = {
-        "name": "Morning Serenity",
-        "slug": "morning-serenity",
-        "day": "1",
-        "time": "07:00",
-        "types": ["O", "D"],
-        "location": "St. Mark's Church",
-        "formatted_address": "519 Oak Grove St, Minneapolis, MN 55403, USA",
-        "latitude": "44.9695",
-        "longitude": "-93.2836",
-        "timezone": "America/Chicago",
-    }
-    row.update(kw)
-    return row
 
 
 def import_feed(rows, fellowship, source):
@@ -306,11 +291,14 @@ def test_a_meeting_entered_here_is_shown_before_an_imported_copy(reference):
     assert imported.duplicate_of == here
 
 
-def test_the_command_prints_what_it_matched(reference, capsys):
+def test_the_sources_command_matches_every_listing_or_the_named_sources(reference, capsys):
     import_feed([feed_row()], reference, "feed-a")
     import_feed([feed_row()], reference, "feed-b")
-    call_command("match_meetings")
+    call_command("sources", "match")
     assert "1 matched pairs" in capsys.readouterr().out
+    assert Meeting.objects.public().count() == 1
+    with pytest.raises(CommandError):
+        call_command("sources", "match", "Nobody")
 
 
 # The admin ------------------------------------------------------------------------
@@ -392,3 +380,37 @@ def test_one_address_in_two_towns_is_two_places():
     here = listing(1, place=1)
     elsewhere = listing(2, place=2, vector=_moved(40))
     assert compare(here, elsewhere) is None
+
+
+@needs_shared_data
+def test_two_overlapping_sources_synced_over_http_show_shared_meetings_once(
+    client, reference, httpserver
+):
+    feed = Feed(httpserver, "/feed.json").serve(SAN_JOSE_FEED.read_bytes())
+    sheet = Feed(httpserver, "/sheet.csv").serve(
+        SAN_JOSE_SHEET.read_bytes(), content_type="text/csv"
+    )
+    central = register(reference, feed.url, name="Central Office")
+    district = register(
+        reference,
+        sheet.url,
+        name="District Sheet",
+        format="csv",
+        attribution_name="District 40",
+        attribution_url="https://district40.example",
+    )
+
+    sync(central, district)
+
+    assert Meeting.objects.public(copies=True).count() == 568 + 36
+    assert Meeting.objects.public().count() == 568 + 36 - 33
+    assert MeetingMatch.objects.filter(status=MeetingMatch.Status.MATCHED).count() == 33
+    assert len(feed_names(client)) == 568 + 36 - 33
+    shown = Meeting.objects.public().get(feed=central, name="The Shared Gift")
+    page = client.get(shown.get_absolute_url()).content.decode()
+    assert 'href="https://district40.example"' in page and "District 40" in page
+    copy = Meeting.objects.get(feed=district, name="The Shared Gift")
+    assert client.get(copy.get_absolute_url())["Location"] == shown.get_absolute_url()
+    # An unchanged sync of both (304s) leaves every pair as it was.
+    sync(central, district, force=True)
+    assert Meeting.objects.public().count() == 568 + 36 - 33

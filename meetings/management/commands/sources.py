@@ -4,8 +4,11 @@
                 [--timezone Z] [--retire-missing]
     sources list
     sources sync [NAME ...] [--force]
+    sources match [NAME ...]
 
 ``sync`` prints one line per source and a total, and exits non-zero when any failed.
+``match`` pairs the meetings two sources both list so each is shown once (every listing
+when no source is named; a sync does it for the source it applied).
 """
 
 from django.core.exceptions import ValidationError
@@ -13,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Q
 
 from directory.models import Fellowship
+from meetings.duplicates import meetings_match
 from meetings.management.commands.import_meetings import parse_type_map
 from meetings.models import Meeting, Source, SyncAttempt
 from meetings.syncing import sources_sync
@@ -38,6 +42,11 @@ class Command(BaseCommand):
         sync.add_argument(
             "--force", action="store_true", help="Ignore the minimum interval between fetches."
         )
+
+        match = sub.add_parser(
+            "match", help="Show each meeting two sources list once (every listing by default)."
+        )
+        match.add_argument("names", nargs="*", metavar="NAME")
 
     def handle(self, *args, action, **options):
         getattr(self, f"handle_{action}")(**options)
@@ -97,12 +106,22 @@ class Command(BaseCommand):
                 "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
             )
 
+    def named(self, names: list[str]) -> list[Source]:
+        sources = list(Source.objects.filter(name__in=names).select_related("fellowship"))
+        unknown = sorted(set(names) - {s.name for s in sources})
+        if unknown:
+            raise CommandError(f"No source named {', '.join(unknown)}.")
+        return sources
+
+    def handle_match(self, *, names, **options):
+        if not names:
+            self.stdout.write(meetings_match().line())
+        for source in self.named(names) if names else []:
+            self.stdout.write(f"{source.name}: {meetings_match(source=source.import_key).line()}")
+
     def handle_sync(self, *, names, force, **options):
         if names:
-            sources = list(Source.objects.filter(name__in=names).select_related("fellowship"))
-            unknown = sorted(set(names) - {s.name for s in sources})
-            if unknown:
-                raise CommandError(f"No source named {', '.join(unknown)}.")
+            sources = self.named(names)
         else:
             sources = list(Source.objects.filter(enabled=True).select_related("fellowship"))
         results = sources_sync(sources=sources, force=force)
