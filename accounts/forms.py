@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from directory.models import Group, Location, Place
+from meetings.forms import ClockTimeField, MeetingTimesMixin
 from meetings.models import Meeting
 
 # The zones most US meetings are in; an organizer elsewhere asks staff.
@@ -84,7 +85,7 @@ MEETING_FIELDS = [
 ]
 
 
-class NewMeetingForm(forms.Form):
+class NewMeetingForm(MeetingTimesMixin, forms.Form):
     """The group's first meeting, and where it meets.
 
     A plain form over the model's fields rather than a ModelForm: the meeting's own
@@ -98,6 +99,7 @@ class NewMeetingForm(forms.Form):
             fields_for_model(
                 Meeting,
                 fields=MEETING_FIELDS,
+                field_classes={"start_time": ClockTimeField, "end_time": ClockTimeField},
                 widgets={
                     "start_time": forms.TimeInput(attrs={"type": "time"}),
                     "end_time": forms.TimeInput(attrs={"type": "time"}),

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.forms import GroupListing, OrganizerRequestForm, PlaceSearchForm
 from directory.models import Group, OrganizerRequest
 from directory.services import group_listing_submit, organizer_request_submit
+from meetings.forms import past_midnight_note
 from meetings.models import Meeting, ProblemReport
 from meetings.services import meetings_confirm
 from recoverymap.lib.anonymity import anonymity_warnings
@@ -131,6 +132,8 @@ def group_new(request):
                 for label, text in listing.public_text():
                     for warning in anonymity_warnings(text):
                         messages.warning(request, f"{label}: {warning}")
+                if note := past_midnight_note(meeting):
+                    messages.info(request, note)
                 messages.success(
                     request,
                     _(

@@ -31,6 +31,7 @@ from meetings.duplicates import (
     meeting_match_join,
     meeting_matches_undecide,
 )
+from meetings.forms import MeetingAdminForm, past_midnight_note
 from meetings.models import Meeting, MeetingMatch, MeetingType, ProblemReport, Source, SyncAttempt
 from meetings.services import meeting_edits_keep, meeting_retire, problem_reports_close
 from meetings.syncing import failing_streak, held_sync_apply, held_sync_discard, sources_sync
@@ -87,8 +88,21 @@ class RevertTypesMixin:
         return VersionForm
 
 
+class MeetingFormMixin:
+    """The meeting form of both admins: Save within reach at the top as at the bottom,
+    times typed as people write them, and a meeting that runs past midnight said so."""
+
+    form = MeetingAdminForm
+    save_on_top = True
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if note := past_midnight_note(obj):
+            self.message_user(request, note, messages.INFO)
+
+
 @admin.register(Meeting)
-class MeetingAdmin(RevertTypesMixin, AnonymityWarningsMixin, SimpleHistoryAdmin):
+class MeetingAdmin(MeetingFormMixin, RevertTypesMixin, AnonymityWarningsMixin, SimpleHistoryAdmin):
     list_display = [
         "__str__",
         "group",
@@ -186,7 +200,7 @@ class ProblemReportAdmin(ProblemReportActions, admin.ModelAdmin):
 
 
 @admin.register(Meeting, site=organizer_site)
-class ManageMeetingAdmin(RevertTypesMixin, OrganizerHistoryAdmin):
+class ManageMeetingAdmin(MeetingFormMixin, RevertTypesMixin, OrganizerHistoryAdmin):
     """An organizer's meetings. Saving one publishes the change at once (the group is
     already approved, or still hidden while pending) and counts as confirming it."""
 

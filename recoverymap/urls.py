@@ -13,7 +13,7 @@ from django.urls import include, path
 from django.views.decorators.cache import cache_page
 
 from accounts.admin import organizer_site
-from directory.views import robots_txt
+from directory.views import favicon, robots_txt
 from recoverymap.sitemaps import SITEMAPS
 
 # The sitemap lists every public meeting (50,000 to a page); search engines read it a few
@@ -22,6 +22,7 @@ SITEMAP_SECONDS = 3600
 
 urlpatterns = [
     path("robots.txt", robots_txt, name="robots-txt"),
+    path("favicon.ico", favicon, name="favicon"),
     path(
         "sitemap.xml",
         cache_page(SITEMAP_SECONDS)(sitemap_views.index),

@@ -16,7 +16,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.utils import translation
 
 from recoverymap.lib.languages import page_in
@@ -38,8 +39,8 @@ def send_templated_mail(template: str, *, to: Iterable[str], context: dict) -> i
         if language not in written:
             with translation.override(language):
                 theirs = links_in(context, language)
-                subject = render_to_string(f"{template}_subject.txt", theirs)
-                body = render_to_string(f"{template}_body.txt", theirs)
+                subject = render_plain_text(f"{template}_subject.txt", theirs)
+                body = render_plain_text(f"{template}_body.txt", theirs)
             written[language] = (" ".join(subject.split()), body)
         subject, body = written[language]
         messages.append(
@@ -64,6 +65,12 @@ def recipient_languages(addresses: Iterable[str]) -> dict[str, str]:
     """The language of each address that has an account, by lowercased address."""
     users = get_user_model().objects.filter(email__in=list(addresses))
     return {email.lower(): language for email, language in users.values_list("email", "language")}
+
+
+def render_plain_text(name: str, context: dict) -> str:
+    """A template rendered without HTML escaping: an email's subject and body are plain
+    text, where "Bob's Group" must not arrive as "Bob&#x27;s Group"."""
+    return get_template(name).template.render(Context(context, autoescape=False))
 
 
 def mail_on_commit(template: str, *, to: Iterable[str], context: dict) -> None:
