@@ -67,6 +67,14 @@ class Fellowship(models.Model):
         blank=True,
         help_text=_("Plain words shown on every closed meeting of this fellowship."),
     )
+    first_timer_tips = models.TextField(
+        _("tips for a first meeting"),
+        blank=True,
+        help_text=_(
+            "One tip a line, for someone going for the first time (you need not speak, "
+            "arrive a little early...). Shown on every meeting of this fellowship."
+        ),
+    )
 
     class Meta:
         verbose_name = _("fellowship")
@@ -87,6 +95,10 @@ class Fellowship(models.Model):
 
     def get_absolute_url(self):
         return reverse("directory:fellowship-detail", args=[self.slug])
+
+    @property
+    def first_timer_tip_list(self) -> list[str]:
+        return [line.strip() for line in self.first_timer_tips.splitlines() if line.strip()]
 
     @property
     def plain_words(self) -> str:
@@ -385,6 +397,11 @@ class Location(models.Model):
     @property
     def has_point(self) -> bool:
         return self.latitude is not None and self.longitude is not None
+
+    @property
+    def has_address(self) -> bool:
+        """Whether there is more to show than a country ("Where: USA" helps no one)."""
+        return bool(self.name or self.address or self.city or self.postal_code)
 
     @property
     def formatted_address(self) -> str:

@@ -64,7 +64,7 @@ def _with_notes(text: str, notes: str) -> str:
 
 
 def _location(meeting: Meeting) -> str:
-    if meeting.is_in_person and meeting.location_id:
+    if meeting.is_in_person and meeting.location_id and meeting.location.has_address:
         return meeting.location.formatted_address
     return meeting.conference_url or meeting.conference_phone
 
@@ -143,7 +143,7 @@ def _event_status(meeting: Meeting) -> str:
 
 def _schema_location(meeting: Meeting, url: str) -> list[dict]:
     places = []
-    if meeting.is_in_person and meeting.location_id:
+    if meeting.is_in_person and meeting.location_id and meeting.location.has_address:
         loc = meeting.location
         place = {
             "@type": "Place",

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 from django_filters.views import FilterView
 
@@ -225,6 +226,14 @@ def _shown_instead(request, meeting: Meeting, view_name: str):
     return HttpResponseRedirect(f"{url}?{query}" if query else url)
 
 
+# For a fellowship whose own tips are not written yet.
+GENERAL_TIPS = [
+    _lazy("You don't have to speak: listening is enough."),
+    _lazy("Arriving a few minutes early makes it easier to find the room and meet someone."),
+    _lazy("There is usually no fee, and no one will ask for your last name."),
+]
+
+
 def meeting_detail(request, slug):
     meeting = get_object_or_404(
         _listed_meetings().with_reported_gone().select_related("feed"), slug=slug
@@ -235,6 +244,7 @@ def meeting_detail(request, slug):
     occurrence = current_or_next_occurrence(meeting, now)
     visitor_zone = _visitor_zone(request.GET.get("tz", ""), occurrence.start)
     inactive = meeting.status == Meeting.Status.INACTIVE
+    page_url = request.build_absolute_uri(meeting.get_absolute_url())
     others = (
         Meeting.objects.public()
         .exclude(pk=meeting.pk)
@@ -247,6 +257,11 @@ def meeting_detail(request, slug):
         "happening_now": occurrence.is_happening(now),
         "day_word": occurrence.relative_day(now),
         "visitor_zone": visitor_zone,
+        # The visitor's clock first (when we know it), the meeting's own after it.
+        "visitor_occurrence": occurrence.told_in(visitor_zone) if visitor_zone else None,
+        "next_date": occurrence.told_in(visitor_zone).next_date(now),
+        "page_url": page_url,
+        "first_timer_tips": meeting.group.fellowship.first_timer_tip_list or GENERAL_TIPS,
         "types": [
             t for t in meeting.types.all() if not (t.is_spec and t.code in CODES_SHOWN_ELSEWHERE)
         ],
@@ -261,7 +276,7 @@ def meeting_detail(request, slug):
         "also_listed_by": also_listed_by(meeting),
         "event_data": meeting_event_data(
             meeting,
-            url=request.build_absolute_uri(meeting.get_absolute_url()),
+            url=page_url,
             group_url=request.build_absolute_uri(meeting.group.get_absolute_url()),
             now=now,
         ),

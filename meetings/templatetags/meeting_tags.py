@@ -4,7 +4,7 @@
 import datetime as dt
 import json
 import re
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from django import template
@@ -53,9 +53,42 @@ def tel_href(phone: str) -> str:
     return "tel:" + _NOT_DIALLABLE.sub("", phone or "").replace("#", "%23")
 
 
+# Video services by the host of their join links; names are brands, never translated.
+CONFERENCE_SERVICES = {
+    "zoom.us": "Zoom",
+    "zoomgov.com": "Zoom",
+    "meet.google.com": "Google Meet",
+    "teams.microsoft.com": "Microsoft Teams",
+    "teams.live.com": "Microsoft Teams",
+    "webex.com": "Webex",
+    "meet.jit.si": "Jitsi Meet",
+    "whereby.com": "Whereby",
+    "gotomeeting.com": "GoTo Meeting",
+    "meet.goto.com": "GoTo Meeting",
+    "skype.com": "Skype",
+    "discord.gg": "Discord",
+    "discord.com": "Discord",
+    "bluejeans.com": "BlueJeans",
+    "freeconferencecall.com": "FreeConferenceCall",
+}
+
+
+@register.filter
+def conference_service(url: str) -> str:
+    """The video service a join link opens ("Zoom"), or empty when we do not know it."""
+    host = (urlsplit(url or "").hostname or "").lower()
+    for domain, name in CONFERENCE_SERVICES.items():
+        if host == domain or host.endswith("." + domain):
+            return name
+    return ""
+
+
 @register.simple_tag
 def directions_links(location: Location) -> list[dict[str, str]]:
-    """Links that open turn-by-turn directions to ``location`` in common map apps."""
+    """Links that open turn-by-turn directions to ``location`` in common map apps; none
+    for a place with no street address and no exact point (directions to "USA")."""
+    if not location.address and (not location.has_point or location.approximate):
+        return []
     if location.has_point:
         where = f"{location.latitude},{location.longitude}"
         geo = f"geo:{where}"
