@@ -95,6 +95,17 @@ class MeetingFormMixin:
     form = MeetingAdminForm
     save_on_top = True
 
+    def get_fieldsets(self, request, obj=None):
+        """Fields a phone user rarely needs start folded: the join details of a meeting
+        that is only in person, and when the listing was made and confirmed."""
+        folded = {_("Freshness")}
+        if obj is not None and not obj.is_online:
+            folded.add(_("Online"))
+        return [
+            (name, {**options, "classes": ["collapse"]} if name in folded else options)
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if note := past_midnight_note(obj):

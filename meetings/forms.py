@@ -100,6 +100,12 @@ class MeetingAdminForm(MeetingTimesMixin, forms.ModelForm):
         # The admins add the fields of their fieldsets; these are the ones set here.
         fields = ["start_time", "end_time"]
         field_classes = {"start_time": ClockTimeField, "end_time": ClockTimeField}
+        # A plain box shown as "07:00 PM": the admin's clock widget offers "Now" and warns
+        # of the server's time zone, neither of which means anything for a weekly meeting.
+        widgets = {
+            "start_time": forms.TimeInput(format="%I:%M %p", attrs={"size": 10}),
+            "end_time": forms.TimeInput(format="%I:%M %p", attrs={"size": 10}),
+        }
 
 
 class ProblemReportForm(forms.ModelForm):

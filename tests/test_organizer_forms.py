@@ -160,3 +160,18 @@ def test_signing_in_returns_the_person_where_they_were_going(client):
         {"login": "kim@example.org", "password": "correct horse battery"},
     )
     assert response["Location"] == going_to
+
+
+def test_the_meeting_form_folds_what_a_phone_rarely_needs(client, world):
+    client.force_login(world["owner"])
+    in_person = world["mine"]
+    page = client.get(reverse("manage:meetings_meeting_change", args=[in_person.pk]))
+    html = page.content.decode()
+    assert 'value="07:00 PM"' in html and 'value="08:00 PM"' in html
+    assert re.search(r"<details[^>]*>\s*<summary[^>]*>\s*<h2[^>]*>\s*Online", html)
+    assert re.search(r"<details[^>]*>\s*<summary[^>]*>\s*<h2[^>]*>\s*Freshness", html)
+    in_person.attendance = "hybrid"
+    in_person.conference_url = "https://zoom.us/j/1"
+    in_person.save()
+    html = client.get(reverse("manage:meetings_meeting_change", args=[in_person.pk])).content
+    assert not re.search(r"<details[^>]*>\s*<summary[^>]*>\s*<h2[^>]*>\s*Online", html.decode())
