@@ -38,10 +38,18 @@ def organizer(directory):
     group = directory.groups["aa"]
     group.organizers.add(user)
     meeting = directory.in_person[0]
-    ProblemReport.objects.create(meeting=meeting, category="time", message="Starts at 7:30.")
+    report = ProblemReport.objects.create(
+        meeting=meeting, category="time", message="Starts at 7:30."
+    )
     client = Client()
     client.force_login(user)
-    return {"session": client.cookies["sessionid"].value, "group": group, "meeting": meeting}
+    return {
+        "session": client.cookies["sessionid"].value,
+        "group": group,
+        "meeting": meeting,
+        "report": report,
+        "other_group": directory.groups["na"],
+    }
 
 
 def signed_in(new_context, live_server, organizer, **options):
@@ -83,7 +91,13 @@ def organizer_pages(organizer) -> list[str]:
         reverse("manage:directory_group_change", args=[group.pk]),
         reverse("manage:directory_location_change", args=[meeting.location_id]),
         reverse("manage:meetings_problemreport_changelist"),
+        reverse("manage:meetings_problemreport_change", args=[organizer["report"].pk]),
         reverse("manage:meetings_meeting_history", args=[meeting.pk]),
+        reverse("manage:directory_group_changelist"),
+        reverse("manage:directory_location_changelist"),
+        reverse("accounts:organizer-request", args=[organizer["other_group"].slug]),
+        reverse("account_change_password"),
+        reverse("account_email"),
     ]
 
 
