@@ -97,10 +97,6 @@ class Fellowship(models.Model):
         return reverse("directory:fellowship-detail", args=[self.slug])
 
     @property
-    def first_timer_tip_list(self) -> list[str]:
-        return [line.strip() for line in self.first_timer_tips.splitlines() if line.strip()]
-
-    @property
     def plain_words(self) -> str:
         """What the fellowship is for, in a few plain words for a results card (so a
         parent tells Al-Anon from Nar-Anon without a click)."""
@@ -122,6 +118,12 @@ class Fellowship(models.Model):
     local_open_meetings = property(lambda self: self.translated("open_meetings"))
     local_closed_meetings = property(lambda self: self.translated("closed_meetings"))
     local_first_timer_tips = property(lambda self: self.translated("first_timer_tips"))
+
+    @property
+    def first_timer_tip_list(self) -> list[str]:
+        """The tips in the page's language, one a line."""
+        tips = self.local_first_timer_tips
+        return [line.strip() for line in tips.splitlines() if line.strip()]
 
 
 _RECOVERY_WORDS = {

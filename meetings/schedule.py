@@ -38,12 +38,6 @@ class Occurrence:
             return _("Tomorrow")
         return ""
 
-    def next_date(self, now: dt.datetime) -> str:
-        """ "Tomorrow, Wed 3 Dec", "Today, Tue 2 Dec", or just "Fri 5 Dec"."""
-        date = formats.date_format(self.start, "D j M")
-        relative = self.relative_day(now)
-        return _("%(day)s, %(date)s") % {"day": relative, "date": date} if relative else date
-
     def day_word(self, now: dt.datetime) -> str:
         """ "Today", "Tomorrow", or the weekday's name."""
         return self.relative_day(now) or capfirst(formats.date_format(self.start, "l"))

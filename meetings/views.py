@@ -245,6 +245,7 @@ def meeting_detail(request, slug):
     visitor_zone = _visitor_zone(request.GET.get("tz", ""), occurrence.start)
     inactive = meeting.status == Meeting.Status.INACTIVE
     page_url = request.build_absolute_uri(meeting.get_absolute_url())
+    shown = occurrence.told_in(visitor_zone)
     others = (
         Meeting.objects.public()
         .exclude(pk=meeting.pk)
@@ -258,8 +259,9 @@ def meeting_detail(request, slug):
         "day_word": occurrence.relative_day(now),
         "visitor_zone": visitor_zone,
         # The visitor's clock first (when we know it), the meeting's own after it.
-        "visitor_occurrence": occurrence.told_in(visitor_zone) if visitor_zone else None,
-        "next_date": occurrence.told_in(visitor_zone).next_date(now),
+        "shown": shown,
+        "shown_zone": visitor_zone or meeting.timezone,
+        "shown_day_word": shown.relative_day(now),
         "page_url": page_url,
         "first_timer_tips": meeting.group.fellowship.first_timer_tip_list or GENERAL_TIPS,
         "types": [

@@ -111,7 +111,7 @@ def test_the_time_is_shown_in_the_meetings_zone_with_its_abbreviation(client, mo
     _at(monkeypatch, dt.datetime(2026, 6, 1, 10, 0, tzinfo=CHICAGO))  # a Monday
     meeting = make_meeting(day=3, start_time=dt.time(19, 0), end_time=dt.time(20, 30))
     page = _page(client, meeting)
-    assert "<strong>Wed 3 Jun</strong> · 7:00 PM–8:30 PM" in page
+    assert "<strong>Wednesday 3 Jun</strong> · 7:00 PM–8:30 PM" in page
     assert "CDT" in page
     assert "The meeting's own time" not in page
 
@@ -123,17 +123,18 @@ def test_today_tomorrow_and_happening_now(client, monkeypatch):
     tomorrow = make_meeting(day=2, start_time=dt.time(7, 0))
 
     page = _page(client, now_on)
-    assert "Happening now" in page and "<strong>Today, Mon 1 Jun</strong>" in page
+    assert "Happening now" in page
+    assert "<strong>Today</strong> · <strong>Monday 1 Jun</strong>" in page
     page = _page(client, later)
-    assert "Happening now" not in page and "<strong>Today, Mon 1 Jun</strong>" in page
-    assert "<strong>Tomorrow, Tue 2 Jun</strong>" in _page(client, tomorrow)
+    assert "Happening now" not in page and "<strong>Today</strong>" in page
+    assert "<strong>Tomorrow</strong> · <strong>Tuesday 2 Jun</strong>" in _page(client, tomorrow)
 
 
 def test_the_visitors_time_comes_first_and_the_meetings_own_after(client, monkeypatch):
     _at(monkeypatch, dt.datetime(2026, 6, 1, 10, 0, tzinfo=CHICAGO))
     meeting = make_meeting(day=3, start_time=dt.time(19, 0))
     page = _page(client, meeting, tz="America/Los_Angeles")
-    visitors = page.index("<strong>Wed 3 Jun</strong> · 5:00 PM–6:00 PM")
+    visitors = page.index("<strong>Wednesday 3 Jun</strong> · 5:00 PM–6:00 PM")
     own = page.index("The meeting's own time:")
     assert visitors < own < page.index("7:00 PM–8:00 PM")
     assert "PDT" in page and "(your time)" in page
@@ -143,7 +144,7 @@ def test_a_late_meeting_is_on_the_visitors_next_date(client, monkeypatch):
     _at(monkeypatch, dt.datetime(2026, 6, 1, 10, 0, tzinfo=CHICAGO))  # Monday
     meeting = make_meeting(day=1, start_time=dt.time(23, 30), end_time=dt.time(23, 59))
     page = _page(client, meeting, tz="Europe/London")
-    assert "<strong>Tomorrow, Tue 2 Jun</strong> · 5:30 AM" in page
+    assert "<strong>Tomorrow</strong> · <strong>Tuesday 2 Jun</strong> · 5:30 AM" in page
 
 
 @pytest.mark.parametrize("tz", ["Mars/Olympus", "<script>", "", "America/Chicago"])

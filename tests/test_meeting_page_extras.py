@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils.html import escape
 
-from directory.models import Fellowship
+from directory.models import Fellowship, FellowshipTranslation
 from tests.conftest import make_fellowship, make_group, make_location, make_meeting
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +91,17 @@ def test_pages_have_a_favicon(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 302 and response["Location"] == "/static/favicon.svg"
     assert client.get(reverse("directory:home")).status_code == 200
+
+
+def test_first_timer_tips_show_in_spanish_and_fall_back_to_english(client):
+    translated = make_fellowship(first_timer_tips="You need not speak.")
+    FellowshipTranslation.objects.create(
+        fellowship=translated, language="es", first_timer_tips="No hace falta hablar."
+    )
+    english_only = make_fellowship(first_timer_tips="Arrive a little early.")
+    first = make_meeting(group=make_group(fellowship=translated)).get_absolute_url()
+    second = make_meeting(group=make_group(fellowship=english_only)).get_absolute_url()
+    assert "<li>You need not speak.</li>" in client.get(first).content.decode()
+    spanish = client.get(f"/es{first}").content.decode()
+    assert "<li>No hace falta hablar.</li>" in spanish
+    assert "<li>Arrive a little early.</li>" in client.get(f"/es{second}").content.decode()
