@@ -51,8 +51,18 @@ MEETING_FIELDSETS = [
     (_("Where"), {"fields": ["attendance", "location"]}),
     (_("Online"), {"fields": MEETING_ONLINE_FIELDS}),
     (_("What"), {"fields": ["access", "medication_friendly", "types", "notes"]}),
-    (_("Freshness"), {"fields": ["last_confirmed", "created", "updated"]}),
+    (_("Freshness"), {"fields": ["last_confirmed", "last_changed", "created", "updated"]}),
 ]
+
+
+class ListingChangeMixin:
+    """A save that changes something is the listing's last change (the feed's
+    ``updated``); saving an unchanged form only confirms it."""
+
+    def save_model(self, request, obj, form, change):
+        if not change or form.has_changed():
+            obj.last_changed = timezone.now()
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(MeetingType)
@@ -88,7 +98,9 @@ class RevertTypesMixin:
 
 
 @admin.register(Meeting)
-class MeetingAdmin(RevertTypesMixin, AnonymityWarningsMixin, SimpleHistoryAdmin):
+class MeetingAdmin(
+    ListingChangeMixin, RevertTypesMixin, AnonymityWarningsMixin, SimpleHistoryAdmin
+):
     list_display = [
         "__str__",
         "group",
@@ -113,7 +125,7 @@ class MeetingAdmin(RevertTypesMixin, AnonymityWarningsMixin, SimpleHistoryAdmin)
     autocomplete_fields = ["group", "location"]
     filter_horizontal = ["types"]
     date_hierarchy = "updated"
-    readonly_fields = ["created", "updated"]
+    readonly_fields = ["last_changed", "created", "updated"]
     anonymity_fields = MEETING_PUBLIC_TEXT
     fieldsets = MEETING_FIELDSETS
 
@@ -186,7 +198,7 @@ class ProblemReportAdmin(ProblemReportActions, admin.ModelAdmin):
 
 
 @admin.register(Meeting, site=organizer_site)
-class ManageMeetingAdmin(RevertTypesMixin, OrganizerHistoryAdmin):
+class ManageMeetingAdmin(ListingChangeMixin, RevertTypesMixin, OrganizerHistoryAdmin):
     """An organizer's meetings. Saving one publishes the change at once (the group is
     already approved, or still hidden while pending) and counts as confirming it."""
 
@@ -195,7 +207,7 @@ class ManageMeetingAdmin(RevertTypesMixin, OrganizerHistoryAdmin):
     list_select_related = ["group"]
     search_fields = ["name", "group__name"]
     filter_horizontal = ["types"]
-    readonly_fields = ["slug", "last_confirmed", "created", "updated"]
+    readonly_fields = ["slug", "last_confirmed", "last_changed", "created", "updated"]
     delete_confirmation_template = "admin/manage/meeting_retire_confirmation.html"
     actions = ["retire"]
     anonymity_fields = MEETING_PUBLIC_TEXT
