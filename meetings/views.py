@@ -247,6 +247,7 @@ def meeting_detail(request, slug):
         "happening_now": occurrence.is_happening(now),
         "day_word": occurrence.relative_day(now),
         "visitor_zone": visitor_zone,
+        "visitor_occurrence": occurrence.told_in(visitor_zone),
         "types": [
             t for t in meeting.types.all() if not (t.is_spec and t.code in CODES_SHOWN_ELSEWHERE)
         ],

@@ -131,6 +131,7 @@ def test_the_feed_lists_every_public_meeting_with_every_field(client, reference)
         "country": "US",
         "region": "",
         "sub_region": "",
+        "regions": ["MN", "Minneapolis"],
         "approximate": "no",
         "latitude": 44.9695,
         "longitude": -93.2836,
@@ -143,7 +144,7 @@ def test_the_feed_lists_every_public_meeting_with_every_field(client, reference)
         "group": "Loring Group",
         "group_notes": "Since 1970.",
         "notes": "Books provided.",
-        "updated": meeting.updated.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        "updated": meeting.last_changed.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
         "url": f"http://testserver/meetings/{meeting.slug}/",
         "feedback_url": f"http://testserver/meetings/{meeting.slug}/report/",
         "fellowship": "aa",
@@ -159,7 +160,9 @@ def test_the_feed_lists_every_public_meeting_with_every_field(client, reference)
     )
     assert town["formatted_address"] == "Minneapolis, MN 55403, USA"
     assert town["types"] == ["D", "O"]
-    assert rows["Online only"]["end_time"] == "00:30"
+    # An hour past midnight is written as no end (one hour): clients would put an end
+    # of 00:30 on the start's day, before the start.
+    assert rows["Online only"]["end_time"] == ""
     assert rows["Online only"]["timezone"] == "America/New_York"
     paused = rows["Paused in person"]
     assert (paused["attendance_option"], paused["types"]) == ("online", ["O", "SP", "TC"])
@@ -281,7 +284,7 @@ def test_the_feed_writes_times_to_the_minute_and_updated_in_utc_to_the_second(cl
     meeting = make_meeting(start_time=dt.time(7, 5, 59), end_time=dt.time(0, 0))
     chicago_new_years_eve = dt.datetime(2024, 12, 31, 18, 59, 59, 999999)
     Meeting.objects.filter(pk=meeting.pk).update(
-        updated=chicago_new_years_eve.replace(tzinfo=ZoneInfo("America/Chicago"))
+        last_changed=chicago_new_years_eve.replace(tzinfo=ZoneInfo("America/Chicago"))
     )
     (row,) = get_feed(client)
     assert (row["time"], row["end_time"]) == ("07:05", "00:00")

@@ -111,7 +111,7 @@ def test_the_time_is_shown_in_the_meetings_zone_with_its_abbreviation(client, mo
     _at(monkeypatch, dt.datetime(2026, 6, 1, 10, 0, tzinfo=CHICAGO))  # a Monday
     meeting = make_meeting(day=3, start_time=dt.time(19, 0), end_time=dt.time(20, 30))
     page = _page(client, meeting)
-    assert "Wednesday, 7:00 PM–8:30 PM" in page
+    assert "Wednesday, 7:00 PM – 8:30 PM" in page
     assert "CDT" in page
     assert "In your time zone" not in page
 
@@ -134,7 +134,7 @@ def test_the_visitors_time_zone_is_shown_when_it_differs(client, monkeypatch):
     meeting = make_meeting(day=3, start_time=dt.time(19, 0))
     page = _page(client, meeting, tz="America/Los_Angeles")
     assert "In your time zone" in page
-    assert "Wednesday, 5:00 PM–6:00 PM" in page
+    assert "Wednesday, 5:00 PM – 6:00 PM" in page
     assert "PDT" in page
 
 
