@@ -147,3 +147,62 @@ def test_regions_read_back_as_the_neighbourhood_not_the_city():
     row["regions"] = ["IL", "Chicago"]
     (record,) = parse(json.dumps([row]).encode(), "meeting-guide")
     assert record.location.region == ""
+
+
+# Imports keep the source's own date -----------------------------------------------------
+
+
+def import_rows(rows, *, fellowship):
+    from meetings.importing import meetings_import
+
+    return meetings_import(
+        records=parse(json.dumps(rows).encode(), "meeting-guide"),
+        fellowship=fellowship,
+        source="https://example.org/feed.json",
+    )
+
+
+def source_row(**changes) -> dict:
+    return {
+        "slug": "monday-night",
+        "name": "Monday Night",
+        "day": 1,
+        "time": "19:00",
+        "formatted_address": "519 Oak Grove St, Minneapolis, MN 55403, USA",
+        "latitude": 44.9695,
+        "longitude": -93.2836,
+        "timezone": "America/Chicago",
+        "updated": "2023-04-05 06:07:08",
+        **changes,
+    }
+
+
+def test_an_import_keeps_the_sources_updated_across_unchanged_reimports(client):
+    from tests.conftest import make_fellowship
+
+    aa = make_fellowship()
+    import_rows([source_row()], fellowship=aa)
+    summary = import_rows([source_row()], fellowship=aa)
+    assert summary.unchanged == 1
+    (row,) = feed(client).values()
+    assert row["updated"] == "2023-04-05 06:07:08"
+
+    import_rows([source_row(updated="2024-01-02 03:04:05", notes="New room")], fellowship=aa)
+    (row,) = feed(client).values()
+    assert (row["updated"], row["notes"]) == ("2024-01-02 03:04:05", "New room")
+
+
+def test_an_import_without_a_source_date_changes_last_changed_only_on_a_change():
+    from tests.conftest import make_fellowship
+
+    aa = make_fellowship()
+    import_rows([source_row(updated="")], fellowship=aa)
+    meeting = Meeting.objects.get()
+    long_ago = dt.datetime(2024, 3, 5, 12, 0, tzinfo=dt.UTC)
+    Meeting.objects.filter(pk=meeting.pk).update(last_changed=long_ago)
+    import_rows([source_row(updated="")], fellowship=aa)
+    meeting.refresh_from_db()
+    assert meeting.last_changed == long_ago
+    import_rows([source_row(updated="", time="19:30")], fellowship=aa)
+    meeting.refresh_from_db()
+    assert timezone.now() - meeting.last_changed < dt.timedelta(minutes=1)
