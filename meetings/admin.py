@@ -97,6 +97,22 @@ class RevertTypesMixin:
         return VersionForm
 
 
+class PlaceFilter(admin.SimpleListFilter):
+    """Online meetings with no place at all: Meeting Guide clients cannot list them
+    (they need at least the group's town), so staff give them one."""
+
+    title = _("place")
+    parameter_name = "place"
+
+    def lookups(self, request, model_admin):
+        return [("none", _("Online, with no town or address"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(location__isnull=True)
+        return queryset
+
+
 @admin.register(Meeting)
 class MeetingAdmin(
     ListingChangeMixin, RevertTypesMixin, AnonymityWarningsMixin, SimpleHistoryAdmin
@@ -115,6 +131,7 @@ class MeetingAdmin(
     list_filter = [
         "status",
         "attendance",
+        PlaceFilter,
         "access",
         "day",
         "group__fellowship",
