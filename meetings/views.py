@@ -1,6 +1,7 @@
 """Public meeting pages."""
 
 import datetime as dt
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_filters.views import FilterView
 
-from directory.models import Group
+from directory.models import Fellowship, Group
 from meetings.calendar import calendar_for, meeting_calendar, meeting_event_data
 from meetings.duplicates import also_listed_by
 from meetings.feeds import CALENDAR_LIMIT, feed_json
@@ -30,6 +31,7 @@ from meetings.filters import FeedFilter, MeetingFilter
 from meetings.forms import ProblemReportForm
 from meetings.listings import cache_key
 from meetings.models import Meeting, ProblemReport, Source, SyncAttempt, mark_reported_gone
+from meetings.openapi import api_description, docs_sections
 from meetings.page_cache import (
     LATER_SOONEST_PAGE_SECONDS,
     ONLINE_SOON_SLOT,
@@ -458,3 +460,55 @@ def source_list(request):
     )
     rows = [{"source": s, "meetings": counts.get(s.pk, 0)} for s in sources]
     return render(request, "meetings/source_list.html", {"rows": rows})
+
+
+# The API's own pages -------------------------------------------------------------------
+
+
+def _feed_index(request) -> dict:
+    """A Meeting Guide feed address for each fellowship (TSML UI and the Meeting Guide
+    app read one program per feed), and where the API is described."""
+    feed = request.build_absolute_uri(reverse("meetings:meeting-feed"))
+    return {
+        "feeds": [
+            {
+                "fellowship": fellowship.slug,
+                "name": fellowship.name,
+                "url": f"{feed}?{urlencode({'fellowship': fellowship.slug})}",
+                "page": request.build_absolute_uri(fellowship.get_absolute_url()),
+            }
+            for fellowship in Fellowship.objects.order_by("name")
+        ],
+        "all": feed,
+        "openapi": request.build_absolute_uri(reverse("meetings:api-openapi")),
+        "docs": request.build_absolute_uri(reverse("meetings:api-docs")),
+    }
+
+
+def api_index(request):
+    """/api/: the feeds, one per fellowship, for people setting up a client."""
+    return render(request, "meetings/api_index.html", {"index": _feed_index(request)})
+
+
+def api_feeds(request):
+    """/api/feeds.json: the same list for programs."""
+    return _allow_any_origin(JsonResponse(_feed_index(request)))
+
+
+def _description(request) -> dict:
+    return api_description(base_url=f"{request.scheme}://{request.get_host()}")
+
+
+def api_openapi(request):
+    """/api/openapi.json: the OpenAPI 3.1 description of the public API."""
+    return _allow_any_origin(
+        JsonResponse(_description(request), json_dumps_params={"ensure_ascii": False})
+    )
+
+
+def api_docs(request):
+    """/api/docs/: the same description as a page, rendered here (no script needed)."""
+    description = _description(request)
+    return render(
+        request, "meetings/api_docs.html", {"api": description, "docs": docs_sections(description)}
+    )
