@@ -8,12 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.db.models import Count, OuterRef, Subquery
-from django.http import (
-    HttpResponse,
-    HttpResponseRedirect,
-    JsonResponse,
-    StreamingHttpResponse,
-)
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -55,6 +50,7 @@ from meetings.schedule import current_or_next_occurrence
 from meetings.services import problem_report_submit
 from recoverymap.lib.clients import client_key
 from recoverymap.lib.geo import Point, is_timezone
+from recoverymap.lib.streaming import streamed_response
 
 
 class MeetingSearchView(FilterView):
@@ -388,7 +384,7 @@ def meeting_feed(request):
     pieces = feed_json(filterset.qs, base_url=base_url)
     if key is not None:
         pieces = _kept_in_cache(pieces, key)
-    response = StreamingHttpResponse(pieces, content_type="application/json")
+    response = streamed_response(pieces, content_type="application/json")
     response["Cache-Control"] = "public, max-age=300"
     return _allow_any_origin(response)
 

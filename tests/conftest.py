@@ -158,6 +158,21 @@ def make_organizer(*groups, **kw) -> User:
 
 
 @pytest.fixture
+def redis_down(settings, monkeypatch):
+    """The cache is a Redis on a closed port."""
+    from recoverymap import cache as fail_soft
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "recoverymap.cache.FailSoftRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    monkeypatch.setattr(fail_soft, "_last_warning", 0.0)
+
+
+@pytest.fixture
 def spec_types(db):
     """A handful of Meeting Guide codes, enough for type filters and labels."""
     rows = [

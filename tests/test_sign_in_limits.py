@@ -38,3 +38,36 @@ def test_the_real_password_hasher_stores_and_checks_passwords(client, settings):
     response = _sign_in(client, user.email, PASSWORD)
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(user.pk)
+
+
+# Redis down: limits still count, nobody is locked out --------------------------------
+
+
+def test_with_redis_down_the_right_password_still_signs_in(client, redis_down):
+    user = _account()
+    assert _sign_in(client, user.email, "wrong").status_code == 200
+    response = _sign_in(client, user.email, PASSWORD)
+    assert response.status_code == 302, response.status_code
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_with_redis_down_wrong_guesses_are_still_limited(client, redis_down):
+    user = _account()
+    for _ in range(5):
+        assert _sign_in(client, user.email, "wrong").status_code == 200
+    response = _sign_in(client, user.email, "wrong")
+    assert "Too many failed login attempts" in response.content.decode()
+
+
+def test_with_redis_down_people_can_sign_up_and_reset_a_password(client, redis_down):
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "new.person@example.org", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
+    client.logout()
+    user = _account()
+    response = client.post(reverse("account_reset_password"), {"email": user.email})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_reset_password_done")
