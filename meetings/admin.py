@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import (
     AnonymityWarningsMixin,
@@ -34,6 +33,7 @@ from meetings.duplicates import (
 from meetings.models import Meeting, MeetingMatch, MeetingType, ProblemReport, Source, SyncAttempt
 from meetings.services import meeting_edits_keep, meeting_retire, problem_reports_close
 from meetings.syncing import failing_streak, held_sync_apply, held_sync_discard, sources_sync
+from recoverymap.admin_sites import HistoryAdmin, history_ids_or_404
 
 MEETING_PUBLIC_TEXT = ("name", "notes")
 MEETING_ONLINE_FIELDS = [
@@ -78,6 +78,7 @@ class RevertTypesMixin:
     show the types of the version being reverted to instead, so reverting restores them."""
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        history_ids_or_404(Meeting, object_id, version_id)
         version = Meeting.history.filter(id=unquote(object_id), history_id=version_id).first()
         if version is not None:
             request.historical_types = [row.meetingtype_id for row in version.types.all()]
@@ -114,9 +115,7 @@ class PlaceFilter(admin.SimpleListFilter):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(
-    ListingChangeMixin, RevertTypesMixin, AnonymityWarningsMixin, SimpleHistoryAdmin
-):
+class MeetingAdmin(ListingChangeMixin, RevertTypesMixin, AnonymityWarningsMixin, HistoryAdmin):
     list_display = [
         "__str__",
         "group",
@@ -316,6 +315,8 @@ class ManageProblemReportAdmin(ProblemReportActions, OrganizerAdminMixin, admin.
     # Who closed a report is left out: organizers see staff only as "staff".
     fields = [name for name in REPORT_FIELDS if name != "resolved_by"]
     readonly_fields = fields
+    # The admin's log of the report, people named by display name, never by email.
+    object_history_template = "admin/manage/object_history.html"
 
     def get_queryset(self, request):
         return ProblemReport.objects.for_organizer(request.user).select_related("meeting__group")
@@ -387,7 +388,7 @@ REASON_WORDS = {
 
 
 @admin.register(MeetingMatch)
-class MeetingMatchAdmin(SimpleHistoryAdmin):
+class MeetingMatchAdmin(HistoryAdmin):
     """Pairs of listings two sources give of what may be one meeting: staff split a
     wrong match, join a near miss (or, with "Add", any two listings) and choose which
     listing is shown."""

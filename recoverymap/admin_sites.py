@@ -2,16 +2,24 @@
 email addresses and rate-limit attempts; Django's own admin login form has no limit.
 
 ``StaffAdminSite`` is the default admin site (/admin/, see recoverymap.apps); the
-organizers' site (/manage/, accounts.admin) shares the same sign-in.
+organizers' site (/manage/, accounts.admin) shares the same sign-in. Both refuse a NUL
+character in a request (``RefusesNul``), and ``HistoryAdmin`` turns history URLs with
+impossible ids into 404s.
 """
 
+import functools
+
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
+from django.template import loader
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from simple_history.admin import SimpleHistoryAdmin
 
 
 class SignInThroughAccounts:
@@ -30,5 +38,67 @@ class SignInThroughAccounts:
         return redirect("account_change_password")
 
 
-class StaffAdminSite(SignInThroughAccounts, admin.AdminSite):
+# Input the admins' own views do not guard against ---------------------------------------
+
+
+def holds_nul(request) -> bool:
+    """A NUL character anywhere in the path, the query or a posted form: PostgreSQL
+    cannot compare text holding one, and the admins' search, list filters and
+    autocomplete pass parameters to queries unchecked."""
+    if "\x00" in request.path:
+        return True
+    sources = [request.GET, request.POST] if request.method == "POST" else [request.GET]
+    for data in sources:
+        for key, values in data.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                return True
+    return False
+
+
+def unreadable_request(request) -> HttpResponse:
+    body = loader.get_template("400.html").render({})
+    return HttpResponseBadRequest(body)
+
+
+class RefusesNul:
+    """An AdminSite whose every view answers a request holding a NUL with a 400 page."""
+
+    def admin_view(self, view, cacheable=False):
+        inner = super().admin_view(view, cacheable)
+
+        @functools.wraps(inner)
+        def refusing_nul(request, *args, **kwargs):
+            if holds_nul(request):
+                return unreadable_request(request)
+            return inner(request, *args, **kwargs)
+
+        return refusing_nul
+
+
+def history_ids_or_404(model, object_id, version_id=None) -> None:
+    """A history URL's ids that cannot be ids (``abc``, ``None``) are a 404: simple-history
+    passes them to queries, where they raise (a 500)."""
+    checks = [(model._meta.pk, object_id)]
+    if version_id is not None:
+        checks.append((model.history.model._meta.pk, version_id))
+    for field, value in checks:
+        try:
+            field.to_python(unquote(value))
+        except ValidationError:
+            raise Http404 from None
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """simple-history's admin, its history URLs checked by ``history_ids_or_404``."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        history_ids_or_404(self.model, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        history_ids_or_404(self.model, object_id, version_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class StaffAdminSite(RefusesNul, SignInThroughAccounts, admin.AdminSite):
     """/admin/: staff only, everything."""

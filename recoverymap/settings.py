@@ -128,6 +128,9 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[RecoveryMap] "
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+# Failed sign-ins limited per client and per account, so that nobody elsewhere can lock
+# an owner out (accounts/adapter.py, README "Signing in").
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
