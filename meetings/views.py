@@ -24,7 +24,7 @@ from meetings.duplicates import also_listed_by
 from meetings.feeds import CALENDAR_LIMIT, feed_json
 from meetings.filters import FeedFilter, MeetingFilter
 from meetings.forms import ProblemReportForm
-from meetings.listings import cache_key
+from meetings.listings import base_version, cache_key
 from meetings.models import Meeting, ProblemReport, Source, SyncAttempt, mark_reported_gone
 from meetings.openapi import api_description, docs_sections
 from meetings.page_cache import (
@@ -411,7 +411,13 @@ def _kept_in_cache(pieces, key: str):
 
 def search_calendar(request):
     """/meetings.ics: the search's results (the same parameters) as a calendar to
-    subscribe to, at most CALENDAR_LIMIT meetings in the search's order."""
+    subscribe to, at most CALENDAR_LIMIT meetings in the search's order.
+
+    Building one takes up to a second (500 recurring events), and calendar apps ask
+    again every few hours, so it is kept like a search page (meetings.page_cache): until
+    a listing within the search's reach changes, or midnight in the visitor's zone. Its
+    key is the search as validated (``cache_words``), not the raw query, so stray or
+    reordered parameters cannot make every request a new build."""
     now = timezone.now()
     filterset = MeetingFilter(
         request.GET,
@@ -423,6 +429,15 @@ def search_calendar(request):
         return HttpResponse(
             " ".join(messages), status=400, content_type="text/plain; charset=utf-8"
         )
+    key = reach = None
+    if settings.LISTINGS_CACHE_SECONDS and not request.user.is_authenticated:
+        reach = search_reach(filterset)
+        base_url = f"{request.scheme}://{request.get_host()}"
+        words = (base_url, get_language(), filterset.cache_words())
+        key = cache_key("calendar", *words, version=base_version()) if reach else None
+        kept = kept_page(key, now) if key else None
+        if kept is not None:
+            return _calendar_response(kept.html)
     meetings = list(filterset.qs[:CALENDAR_LIMIT])
     point = filterset.point
     name = _("Meetings near %(place)s") % {"place": point.label} if point else _("Online meetings")
@@ -431,9 +446,19 @@ def search_calendar(request):
         name=f"{name} · RecoveryMap",
         url_for=lambda m: request.build_absolute_uri(m.get_absolute_url()),
         now=now,
-    )
+    ).decode()
+    if key is not None:
+        midnight = next_midnight(now, filterset.visitor_zone)
+        keep_page(
+            key, ics, filterset=filterset, reach=reach, now=now, valid_until=midnight, online=False
+        )
+    return _calendar_response(ics)
+
+
+def _calendar_response(ics: str) -> HttpResponse:
     response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="meetings.ics"'
+    response["Cache-Control"] = "public, max-age=300"  # the same for everyone, as the feed
     return response
 
 

@@ -1,11 +1,12 @@
 """/health/: the load balancer's check of one app server.
 
 It answers 200 when this server can reach the database, 503 (with ``Retry-After``) when
-it cannot: the one dependency without which nothing is served right. Redis is reported
-but never fails the check (the site serves without it, more slowly), so an outage of the
-shared cache does not take every server out of the pool at once. Cheap enough to call
-every few seconds: one ``SELECT 1`` and one Redis ``PING``, both with short timeouts, no
-session, no template, never cached.
+it cannot: the one dependency without which nothing is served right. Redis and the last
+source sync are reported but never fail the check: the site serves without Redis (more
+slowly) and with yesterday's listings, and an outage of the shared cache must not take
+every server out of the pool at once. Cheap enough to call every few seconds: one
+``SELECT 1``, one query for the last sync (a table of a few rows a night) and one Redis
+``PING`` (short timeouts); no session, no template, never cached.
 """
 
 import logging
@@ -42,6 +43,21 @@ def _cache() -> str:
     return "ok"
 
 
+def _last_sync() -> dict | None:
+    """The last finished source sync, whatever came of it (a failed one does not fail the
+    check: the site serves what it has)."""
+    from meetings.syncing import last_finished_attempt
+
+    attempt = last_finished_attempt()
+    if attempt is None:
+        return None
+    return {
+        "source": attempt.source.name,
+        "finished": attempt.finished.isoformat(),
+        "outcome": attempt.outcome,
+    }
+
+
 def _milliseconds(since: float) -> int:
     return round((time.perf_counter() - since) * 1000)
 
@@ -54,6 +70,7 @@ def health(request):
     status = 200
     try:
         _database()
+        report["last_sync"] = _last_sync()
     except DATABASE_ERRORS as error:
         # One line, no traceback: a load balancer asks every few seconds.
         logger.warning("Health check: the database is unavailable: %s", error)

@@ -164,6 +164,24 @@ def test_the_health_check_answers_with_the_database_up_and_is_never_cached(clien
     assert "no-store" in response["Cache-Control"]
 
 
+def test_the_health_check_reports_the_last_sync_without_failing_on_it(client):
+    from django.utils import timezone
+
+    from meetings.models import Source, SyncAttempt
+
+    assert client.get(reverse("health")).json()["last_sync"] is None
+    source = Source.objects.create(
+        name="Intergroup", url="/srv/feed.json", format="csv", fellowship=make_group().fellowship
+    )
+    SyncAttempt.objects.create(
+        source=source, finished=timezone.now(), outcome="failed", error_kind="http"
+    )
+    response = client.get(reverse("health"))
+    assert response.status_code == 200  # a failed sync is news, not an outage
+    assert response.json()["last_sync"]["source"] == "Intergroup"
+    assert response.json()["last_sync"]["outcome"] == "failed"
+
+
 def test_the_health_check_reports_redis_down_without_failing(client, redis_down):
     response = client.get(reverse("health"))
     assert response.status_code == 200

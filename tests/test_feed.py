@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from icalendar import Calendar
 
@@ -392,3 +394,32 @@ def test_the_search_calendar_holds_at_most_its_limit(client, reference, monkeypa
 def test_a_bad_search_calendar_parameter_is_a_400(client, reference):
     response = client.get(reverse("meetings:search-calendar"), {"radius": "7"})
     assert response.status_code == 400
+
+
+def _calendar(client, **params):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("meetings:search-calendar"), params)
+    assert response.status_code == 200
+    return response.content.decode(), len(queries)
+
+
+def test_the_search_calendar_is_kept_until_a_listing_within_reach_changes(client, reference):
+    make_place()
+    meeting = make_meeting(name="Harbor Lights")
+    first, built = _calendar(client, near="55404")
+    again, kept = _calendar(client, near="55404", utm_source="x", radius="")
+    assert again == first and "Harbor Lights" in first
+    assert kept < built  # the meetings were not read again: at most the place
+    meeting.name = "Harbor Dawn"
+    meeting.save()
+    changed, _queries = _calendar(client, near="55404")
+    assert "Harbor Dawn" in changed and "Harbor Lights" not in changed
+
+
+def test_the_search_calendar_for_a_signed_in_person_is_built_each_time(client, reference):
+    make_place()
+    make_meeting(name="Harbor Lights")
+    client.force_login(make_user())
+    _first, built = _calendar(client, near="55404")
+    _again, rebuilt = _calendar(client, near="55404")
+    assert rebuilt == built

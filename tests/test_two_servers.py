@@ -12,7 +12,6 @@ Its database and its Redis keys (under a prefix of its own) are removed afterwar
 import http.client
 import json
 import os
-import re
 import secrets
 import socket
 import subprocess
