@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import UserCreationForm, UserEditForm
 from accounts.models import User
-from recoverymap.admin_sites import HistoryAdmin, RefusesNul, SignInThroughAccounts
+from recoverymap.admin_sites import HistoryAdmin, RefusesUnreadable, SignInThroughAccounts
 from recoverymap.lib.anonymity import anonymity_warnings
 
 
@@ -46,7 +46,7 @@ class UserAdmin(BaseUserAdmin):
     ]
 
 
-class OrganizerAdminSite(RefusesNul, SignInThroughAccounts, admin.AdminSite):
+class OrganizerAdminSite(RefusesUnreadable, SignInThroughAccounts, admin.AdminSite):
     """/manage/: where organizers keep their own listings right.
 
     Open to active people who organize at least one group, and to staff (who see

@@ -2,9 +2,9 @@
 email addresses and rate-limit attempts; Django's own admin login form has no limit.
 
 ``StaffAdminSite`` is the default admin site (/admin/, see recoverymap.apps); the
-organizers' site (/manage/, accounts.admin) shares the same sign-in. Both refuse a NUL
-character in a request (``RefusesNul``), and ``HistoryAdmin`` turns history URLs with
-impossible ids into 404s.
+organizers' site (/manage/, accounts.admin) shares the same sign-in. Both answer input
+their own views would fail on (a NUL character, ``RefusesUnreadable``) with a 400 page,
+and ``HistoryAdmin`` turns history URLs with impossible ids into 404s.
 """
 
 import functools
@@ -13,7 +13,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.template import loader
@@ -41,11 +41,16 @@ class SignInThroughAccounts:
 # Input the admins' own views do not guard against ---------------------------------------
 
 
-def holds_nul(request) -> bool:
-    """A NUL character anywhere in the path, the query or a posted form: PostgreSQL
-    cannot compare text holding one, and the admins' search, list filters and
-    autocomplete pass parameters to queries unchecked."""
+def unreadable(request, opts=None) -> bool:
+    """A request the admins' own views would answer with a 500: a NUL character
+    anywhere in the path, the query or a posted form (PostgreSQL cannot compare text
+    holding one, and the admins' search, list filters and autocomplete pass parameters
+    to queries unchecked), or a ``_to_field`` Django's checks trip over (empty, or a
+    reverse relation of ``opts``, the model's options)."""
     if "\x00" in request.path:
+        return True
+    to_field = request.POST.get("_to_field", request.GET.get("_to_field"))
+    if to_field is not None and (to_field == "" or _is_reverse_relation(opts, to_field)):
         return True
     sources = [request.GET, request.POST] if request.method == "POST" else [request.GET]
     for data in sources:
@@ -55,24 +60,33 @@ def holds_nul(request) -> bool:
     return False
 
 
+def _is_reverse_relation(opts, name: str) -> bool:
+    try:
+        field = opts.get_field(name) if opts is not None else None
+    except FieldDoesNotExist:
+        return False  # the admin refuses an unknown field itself
+    return field is not None and field.auto_created and not field.concrete
+
+
 def unreadable_request(request) -> HttpResponse:
     body = loader.get_template("400.html").render({})
     return HttpResponseBadRequest(body)
 
 
-class RefusesNul:
-    """An AdminSite whose every view answers a request holding a NUL with a 400 page."""
+class RefusesUnreadable:
+    """An AdminSite whose every view answers an ``unreadable`` request with a 400 page."""
 
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)
+        opts = getattr(getattr(view, "__self__", None), "opts", None)  # a ModelAdmin's
 
         @functools.wraps(inner)
-        def refusing_nul(request, *args, **kwargs):
-            if holds_nul(request):
+        def refusing_unreadable(request, *args, **kwargs):
+            if unreadable(request, opts):
                 return unreadable_request(request)
             return inner(request, *args, **kwargs)
 
-        return refusing_nul
+        return refusing_unreadable
 
 
 def history_ids_or_404(model, object_id, version_id=None) -> None:
@@ -100,5 +114,5 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class StaffAdminSite(RefusesNul, SignInThroughAccounts, admin.AdminSite):
+class StaffAdminSite(RefusesUnreadable, SignInThroughAccounts, admin.AdminSite):
     """/admin/: staff only, everything."""
