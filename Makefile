@@ -24,11 +24,12 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# Database, reference data, gazetteer and demo data; each step is a no-op when done.
+# Database, reference data, gazetteer and demo data; each step is a no-op when done
+# (load_reference adds missing rows only, so staff's edits to fellowships survive).
 setup: install
 	mkdir -p var
 	$(PY) manage.py migrate --no-input -v0
-	$(PY) manage.py loaddata -v0 fellowships fellowship_translations meeting_types
+	$(PY) manage.py load_reference
 	$(PY) manage.py load_places --if-empty
 	$(PY) manage.py seed_demo --if-empty
 

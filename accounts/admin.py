@@ -10,15 +10,17 @@ meetings/admin.py for what each model shows there).
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import path
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.forms import UserCreationForm, UserEditForm
 from accounts.models import User
-from recoverymap.admin_sites import SignInThroughAccounts
+from recoverymap.admin_sites import HistoryAdmin, RefusesUnreadable, SignInThroughAccounts
 from recoverymap.lib.anonymity import anonymity_warnings
 
 
@@ -44,7 +46,7 @@ class UserAdmin(BaseUserAdmin):
     ]
 
 
-class OrganizerAdminSite(SignInThroughAccounts, admin.AdminSite):
+class OrganizerAdminSite(RefusesUnreadable, SignInThroughAccounts, admin.AdminSite):
     """/manage/: where organizers keep their own listings right.
 
     Open to active people who organize at least one group, and to staff (who see
@@ -64,6 +66,31 @@ class OrganizerAdminSite(SignInThroughAccounts, admin.AdminSite):
             and user.is_active
             and (user.is_staff or user.organized_groups.exists())
         )
+
+    def get_urls(self):
+        """The admin's "view on site" (r/<type>/<id>/) redirects to the public page of
+        any object; here only to one of the person's own (else a 404)."""
+        scoped = path(
+            "r/<path:content_type_id>/<path:object_id>/",
+            self.admin_view(self.view_on_site),
+            name="view_on_site",
+        )
+        return [
+            scoped if getattr(u, "name", None) == "view_on_site" else u for u in super().get_urls()
+        ]
+
+    def view_on_site(self, request, content_type_id, object_id):
+        try:
+            model = ContentType.objects.get_for_id(int(content_type_id)).model_class()
+        except (ValueError, ContentType.DoesNotExist):
+            raise Http404 from None
+        model_admin = self._registry.get(model)
+        if model_admin is None:
+            raise Http404
+        obj = model_admin.get_object(request, unquote(object_id))  # 404 outside the scope
+        if not model_admin.has_view_permission(request, obj):
+            raise Http404
+        return shortcut(request, content_type_id, object_id)
 
 
 organizer_site = OrganizerAdminSite(name="manage")
@@ -121,7 +148,7 @@ class OrganizerAdminMixin:
         return obj
 
 
-class OrganizerHistoryAdmin(OrganizerAdminMixin, AnonymityWarningsMixin, SimpleHistoryAdmin):
+class OrganizerHistoryAdmin(OrganizerAdminMixin, AnonymityWarningsMixin, HistoryAdmin):
     """An organizer's admin for a model with history (groups, meetings, locations).
 
     Organizers see the history of their own listings, with who changed what (named by

@@ -118,6 +118,16 @@ class NewMeetingForm(MeetingTimesMixin, forms.Form):
         self.fields["timezone"] = forms.ChoiceField(
             label=_("Time zone"), choices=TIMEZONE_CHOICES, required=False
         )
+        self.fields["based_in"] = forms.CharField(
+            label=_("Where the group is based"),
+            help_text=_(
+                "For a meeting with no address: the town (e.g. Minneapolis, MN) or ZIP code "
+                "the group calls home. Meeting finders list online meetings by area; it is "
+                "never shown as an address."
+            ),
+            max_length=100,
+            required=False,
+        )
         self.fields["location_zip"] = forms.CharField(widget=forms.HiddenInput, required=False)
         self.fields["location"] = forms.ModelChoiceField(
             label=_("A place already listed"),
@@ -138,14 +148,56 @@ class NewMeetingForm(MeetingTimesMixin, forms.Form):
                 "conference_url",
                 _("An online or hybrid meeting needs a join link or a dial-in phone number."),
             )
-        if attendance == Meeting.Attendance.ONLINE and not data.get("timezone"):
-            self.add_error("timezone", _("Choose the time zone of an online meeting."))
+        if attendance == Meeting.Attendance.ONLINE:
+            self._clean_town(data)
         return data
+
+    def _clean_town(self, data) -> None:
+        """An online meeting's town: known to the gazetteer, and its zone the meeting's
+        unless the organizer chose one."""
+        based_in = data.get("based_in", "")
+        self.town = town_location(based_in) if based_in else None
+        if not based_in:
+            self.add_error("based_in", _("Say which town or ZIP code the group is based in."))
+        elif self.town is None:
+            self.add_error(
+                "based_in",
+                _("We don't know that place. Try a 5-digit ZIP code or “Town, ST”."),
+            )
+        elif not data.get("timezone"):
+            data["timezone"] = self.town.timezone
 
     @property
     def needs_new_place(self) -> bool:
         data = self.cleaned_data
         return data.get("attendance") != Meeting.Attendance.ONLINE and not data.get("location")
+
+
+def town_location(text: str) -> Location | None:
+    """The approximate place (a town or ZIP code's centre, no street) for ``text``:
+    one already listed, or a new unsaved one; None when the gazetteer does not know it."""
+    places = Place.objects.filter(country="US")
+    text = text.strip()
+    if text.isdigit() and len(text) == 5:
+        place = places.filter(code=text).first()
+    else:
+        point = Place.objects.resolve(text)
+        place = None
+        if point is not None and point.timezone:
+            city, state = point.label.rsplit(", ", 1)
+            place = places.filter(state=state, city=city).order_by("code").first()
+    if place is None or not place.timezone:
+        return None
+    town = {"city": place.city, "state": place.state, "postal_code": place.code}
+    found = Location.objects.filter(approximate=True, address="", **town).first()
+    return found or Location(
+        approximate=True,
+        latitude=place.latitude,
+        longitude=place.longitude,
+        timezone=place.timezone,
+        country="US",
+        **town,
+    )
 
 
 def listed_locations(zip_code: str):
@@ -229,6 +281,7 @@ class GroupListing:
         location = None
         if meeting.attendance == Meeting.Attendance.ONLINE:
             meeting.timezone = data["timezone"]
+            location = self.meeting.town
         elif data.get("location"):
             location = data["location"]
         else:

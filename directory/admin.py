@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import AnonymityWarningsMixin, OrganizerHistoryAdmin, organizer_site
 from directory.models import (
@@ -30,6 +29,7 @@ from directory.services import (
     organizer_request_decline,
 )
 from meetings.models import Meeting
+from recoverymap.admin_sites import HistoryAdmin
 
 GROUP_PUBLIC_TEXT = ("name", "description")
 LOCATION_PUBLIC_TEXT = ("name", "directions", "accessibility_notes")
@@ -66,7 +66,7 @@ class MeetingInline(admin.TabularInline):
 
 
 @admin.register(Group)
-class GroupAdmin(AnonymityWarningsMixin, SimpleHistoryAdmin):
+class GroupAdmin(AnonymityWarningsMixin, HistoryAdmin):
     list_display = ["name", "fellowship", "status", "meeting_count", "updated"]
     list_filter = ["status", "fellowship"]
     list_select_related = ["fellowship"]
@@ -103,7 +103,7 @@ class GroupAdmin(AnonymityWarningsMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Location)
-class LocationAdmin(AnonymityWarningsMixin, SimpleHistoryAdmin):
+class LocationAdmin(AnonymityWarningsMixin, HistoryAdmin):
     list_display = ["__str__", "city", "state", "postal_code", "approximate", "timezone"]
     list_filter = ["approximate", "country", "state"]
     search_fields = ["name", "address", "city", "postal_code"]

@@ -314,9 +314,11 @@ class PlannedLocation:
     latitude: float
     longitude: float
     timezone: str
-    directions: str
-    accessibility_notes: str
-    accessible: bool
+    directions: str = ""
+    accessibility_notes: str = ""
+    accessible: bool = False
+    # A town, not a door: where an online meeting's group is based (no street address).
+    approximate: bool = False
 
 
 @dataclass(slots=True)
@@ -333,6 +335,7 @@ class PlannedGroup:
     online_only: bool
     day: int | None  # the day its name promises ("Tuesday Night ..."), if any
     hours: tuple[int, int]  # the start hours its name promises, [from, to)
+    town: str = ""  # ZIP code of the town an online-only group is based in
 
 
 @dataclass(slots=True)
@@ -553,10 +556,40 @@ def build_plan(
                 reference,
             )
         )
+    _place_online_meetings(planned, groups, areas, locations)
     group_slugs = SlugAllocator(taken_group_slugs)
     for group in groups:
         group.slug = group_slugs.allocate(group_slug_base(group.name))
     return Plan(locations=locations, groups=groups, meetings=planned)
+
+
+def _place_online_meetings(planned, groups, areas, locations: list[PlannedLocation]) -> None:
+    """Give each online meeting its group's town, as an approximate place at the ZIP
+    code's centre (one per town): the place a Meeting Guide client needs to list it.
+    No random draws, so the rest of the plan is as it was."""
+    towns: dict[str, int] = {}
+    for meeting in planned:
+        if meeting.location is not None:
+            continue
+        group = groups[meeting.group]
+        if group.town not in towns:
+            z = next(z for z in areas[group.area].zips if z.code == group.town)
+            towns[z.code] = len(locations)
+            locations.append(
+                PlannedLocation(
+                    "",
+                    "",
+                    z.city,
+                    z.state,
+                    z.code,
+                    z.latitude,
+                    z.longitude,
+                    z.timezone,
+                    approximate=True,
+                )  # fmt: skip
+            )
+        meeting.location = towns[group.town]
+        meeting.timezone = locations[meeting.location].timezone
 
 
 def _plan_location(rng: random.Random, z: ZipPoint, *, rural: bool) -> PlannedLocation:
@@ -660,8 +693,10 @@ def _plan_groups(
             if not online_only and homes:
                 home = homes[k % len(homes)]
                 k += 1
-            tz = locations[home].timezone if home is not None else rng.choice(area.zips).timezone
+            town = locations[home].postal_code if home is not None else rng.choice(area.zips).code
+            tz = {z.code: z.timezone for z in area.zips}[town]
             groups.append(_plan_group(rng, fellowship, a, area, home, tz, online_only))
+            groups[-1].town = town
     return groups
 
 
@@ -1161,7 +1196,7 @@ def _location_row(loc: PlannedLocation) -> Location:
         country="US",
         latitude=loc.latitude,
         longitude=loc.longitude,
-        approximate=False,
+        approximate=loc.approximate,
         timezone=loc.timezone,
         directions=loc.directions,
         accessibility_notes=loc.accessibility_notes,

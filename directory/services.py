@@ -192,7 +192,8 @@ def group_listing_submit(
         record_change(location, by=by, reason=reason)
         location.save()
     meeting.group = group
-    meeting.location = location if meeting.is_in_person else None
+    # An online meeting's place is its group's town (approximate), never an address.
+    meeting.location = location
     meeting.full_clean()
     record_change(meeting, by=by, reason=reason)
     meeting.save()

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import (
     AnonymityWarningsMixin,
@@ -35,6 +34,7 @@ from meetings.forms import MeetingAdminForm, past_midnight_note
 from meetings.models import Meeting, MeetingMatch, MeetingType, ProblemReport, Source, SyncAttempt
 from meetings.services import meeting_edits_keep, meeting_retire, problem_reports_close
 from meetings.syncing import failing_streak, held_sync_apply, held_sync_discard, sources_sync
+from recoverymap.admin_sites import HistoryAdmin, history_ids_or_404
 
 MEETING_PUBLIC_TEXT = ("name", "notes")
 MEETING_ONLINE_FIELDS = [
@@ -52,8 +52,18 @@ MEETING_FIELDSETS = [
     (_("Where"), {"fields": ["attendance", "location"]}),
     (_("Online"), {"fields": MEETING_ONLINE_FIELDS}),
     (_("What"), {"fields": ["access", "medication_friendly", "types", "notes"]}),
-    (_("Freshness"), {"fields": ["last_confirmed", "created", "updated"]}),
+    (_("Freshness"), {"fields": ["last_confirmed", "last_changed", "created", "updated"]}),
 ]
+
+
+class ListingChangeMixin:
+    """A save that changes something is the listing's last change (the feed's
+    ``updated``); saving an unchanged form only confirms it."""
+
+    def save_model(self, request, obj, form, change):
+        if not change or form.has_changed():
+            obj.last_changed = timezone.now()
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(MeetingType)
@@ -69,6 +79,7 @@ class RevertTypesMixin:
     show the types of the version being reverted to instead, so reverting restores them."""
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        history_ids_or_404(Meeting, object_id, version_id)
         version = Meeting.history.filter(id=unquote(object_id), history_id=version_id).first()
         if version is not None:
             request.historical_types = [row.meetingtype_id for row in version.types.all()]
@@ -112,8 +123,26 @@ class MeetingFormMixin:
             self.message_user(request, note, messages.INFO)
 
 
+class PlaceFilter(admin.SimpleListFilter):
+    """Online meetings with no place at all: Meeting Guide clients cannot list them
+    (they need at least the group's town), so staff give them one."""
+
+    title = _("place")
+    parameter_name = "place"
+
+    def lookups(self, request, model_admin):
+        return [("none", _("Online, with no town or address"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(location__isnull=True)
+        return queryset
+
+
 @admin.register(Meeting)
-class MeetingAdmin(MeetingFormMixin, RevertTypesMixin, AnonymityWarningsMixin, SimpleHistoryAdmin):
+class MeetingAdmin(
+    MeetingFormMixin, ListingChangeMixin, RevertTypesMixin, AnonymityWarningsMixin, HistoryAdmin
+):
     list_display = [
         "__str__",
         "group",
@@ -128,6 +157,7 @@ class MeetingAdmin(MeetingFormMixin, RevertTypesMixin, AnonymityWarningsMixin, S
     list_filter = [
         "status",
         "attendance",
+        PlaceFilter,
         "access",
         "day",
         "group__fellowship",
@@ -138,7 +168,7 @@ class MeetingAdmin(MeetingFormMixin, RevertTypesMixin, AnonymityWarningsMixin, S
     autocomplete_fields = ["group", "location"]
     filter_horizontal = ["types"]
     date_hierarchy = "updated"
-    readonly_fields = ["created", "updated"]
+    readonly_fields = ["last_changed", "created", "updated"]
     anonymity_fields = MEETING_PUBLIC_TEXT
     fieldsets = MEETING_FIELDSETS
 
@@ -211,7 +241,9 @@ class ProblemReportAdmin(ProblemReportActions, admin.ModelAdmin):
 
 
 @admin.register(Meeting, site=organizer_site)
-class ManageMeetingAdmin(MeetingFormMixin, RevertTypesMixin, OrganizerHistoryAdmin):
+class ManageMeetingAdmin(
+    MeetingFormMixin, ListingChangeMixin, RevertTypesMixin, OrganizerHistoryAdmin
+):
     """An organizer's meetings. Saving one publishes the change at once (the group is
     already approved, or still hidden while pending) and counts as confirming it."""
 
@@ -220,7 +252,7 @@ class ManageMeetingAdmin(MeetingFormMixin, RevertTypesMixin, OrganizerHistoryAdm
     list_select_related = ["group"]
     search_fields = ["name", "group__name"]
     filter_horizontal = ["types"]
-    readonly_fields = ["slug", "last_confirmed", "created", "updated"]
+    readonly_fields = ["slug", "last_confirmed", "last_changed", "created", "updated"]
     delete_confirmation_template = "admin/manage/meeting_retire_confirmation.html"
     actions = ["retire"]
     anonymity_fields = MEETING_PUBLIC_TEXT
@@ -312,6 +344,8 @@ class ManageProblemReportAdmin(ProblemReportActions, OrganizerAdminMixin, admin.
     # Who closed a report is left out: organizers see staff only as "staff".
     fields = [name for name in REPORT_FIELDS if name != "resolved_by"]
     readonly_fields = fields
+    # The admin's log of the report, people named by display name, never by email.
+    object_history_template = "admin/manage/object_history.html"
 
     def get_queryset(self, request):
         return ProblemReport.objects.for_organizer(request.user).select_related("meeting__group")
@@ -383,7 +417,7 @@ REASON_WORDS = {
 
 
 @admin.register(MeetingMatch)
-class MeetingMatchAdmin(SimpleHistoryAdmin):
+class MeetingMatchAdmin(HistoryAdmin):
     """Pairs of listings two sources give of what may be one meeting: staff split a
     wrong match, join a near miss (or, with "Add", any two listings) and choose which
     listing is shown."""

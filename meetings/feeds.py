@@ -74,14 +74,16 @@ def feed_json(meetings, *, base_url: str) -> Iterator[str]:
     piece is decoded once, so the pieces stay text, as the view's cache of small feeds
     joins them.
     """
-    yield "["
+    # The opening bracket goes out with the first rows, so the first piece asks the
+    # database (recoverymap.lib.streaming: an outage is a 503, never a "[" and a cut).
+    piece = bytearray(b"[")
     separator = b""
     for chunk, codes in _meeting_chunks(meetings):
-        piece = bytearray()
         for meeting in chunk:
             row = to_feed_row(meeting, codes.get(meeting.id, ()), base_url=base_url)
             piece += separator
             piece += orjson.dumps(row)
             separator = b",\n"
         yield piece.decode()
-    yield "]\n"
+        piece = bytearray()
+    yield piece.decode() + "]\n"

@@ -4,6 +4,7 @@ writes, and says what it did in an ``ImportSummary``. The formats that read a so
 are pure functions in ``meetings.formats``."""
 
 import dataclasses
+import datetime as dt
 import functools
 import hashlib
 import re
@@ -323,6 +324,9 @@ class _Row:
     place: _Place | None
     group_key: str
     kept: dict | None = None  # the meeting's organizer_kept after this import
+    # When the source says the meeting last changed (never later than now): the
+    # meeting's last_changed, kept as long as the source keeps it.
+    updated: dt.datetime | None = None
 
 
 class _Importer:
@@ -438,7 +442,8 @@ class _Importer:
         }
         place = self._place(record.location, record.timezone) if has_place else None
         group_name = _fit(Group, "name", record.group or record.name)
-        return _Row(record, fields, types, place, group_name)
+        updated = min(record.updated, timezone.now()) if record.updated else None
+        return _Row(record, fields, types, place, group_name, updated=updated)
 
     def _clean_join(self, record: ImportedMeeting) -> ImportedMeeting:
         url = record.conference_url
@@ -675,7 +680,7 @@ class _Importer:
         existing = {
             m["source_key"]: m
             for m in Meeting.objects.filter(source=self.source)
-            .values("id", "source_key", "organizer_kept", *IMPORTED_FIELDS)
+            .values("id", "source_key", "organizer_kept", "last_changed", *IMPORTED_FIELDS)
             .iterator(chunk_size=5000)
         }
         through = Meeting.types.through.objects.filter(meeting__source=self.source)
@@ -725,7 +730,10 @@ class _Importer:
                     for t in self.existing_links.get(meeting["id"], {})
                 }
                 types_changed = current != row.types
-                if changed or types_changed:
+                # The source's own date moved with nothing we keep changed: a change
+                # of something we do not import, still the listing's latest change.
+                redated = row.updated is not None and row.updated != meeting["last_changed"]
+                if changed or types_changed or redated:
                     self.updates.append((meeting, row, types_changed))
                     summary.updated += 1
                 else:
@@ -800,6 +808,7 @@ class _Importer:
             source=self.source,
             source_key=record.key[:255],
             feed_id=self.feed_id,
+            last_changed=row.updated or timezone.now(),
             **row.fields,
         )
 
@@ -935,14 +944,17 @@ class _Importer:
             meeting.group_id = self._group(row)[0]
             meeting.location_id = row.place.id if row.place else None
             meeting.updated = now
+            meeting.last_changed = row.updated or now
             updates.append(meeting)
         deactivated = [instances[pk] for pk in self.deactivations]
         for meeting in deactivated:
             meeting.status = Meeting.Status.INACTIVE
-            meeting.updated = now
+            meeting.updated = meeting.last_changed = now
         changed = updates + deactivated
         if changed:
-            update_objects(Meeting, changed, [*IMPORTED_FIELDS, "organizer_kept", "updated"])
+            update_objects(
+                Meeting, changed, [*IMPORTED_FIELDS, "organizer_kept", "updated", "last_changed"]
+            )
             retyped = [
                 (v["id"], row.types) for v, row, types_changed in self.updates if types_changed
             ]

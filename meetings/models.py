@@ -27,6 +27,7 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.timezone import now as current_time
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -567,6 +568,17 @@ class Meeting(models.Model):
     notes = models.TextField(_("notes"), blank=True, help_text=_("Plain text; no last names."))
     created = models.DateTimeField(_("created"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
+    # Not ``updated``, which every save moves (an unchanged re-import, a retouched
+    # zone): this is what the feed's ``updated`` and the page's freshness tell.
+    last_changed = models.DateTimeField(
+        _("listing last changed"),
+        default=current_time,  # Meeting.timezone shadows the module here
+        editable=False,
+        help_text=_(
+            "When the listing last really changed: the source's own date for an imported "
+            "meeting, the last edit for others."
+        ),
+    )
     last_confirmed = models.DateTimeField(
         _("last confirmed"),
         null=True,

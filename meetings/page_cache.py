@@ -100,10 +100,12 @@ def keep_page(
     now: dt.datetime,
     valid_until: dt.datetime,
     online_soon_html: str = "",
+    online: bool = True,
 ) -> None:
     """Keep ``html`` (with ``ONLINE_SOON_SLOT`` where the online section goes) until
     ``valid_until``, or until one of the areas its search reached (``reach``, narrowed to
-    the circle the search used) changes; and the online section for its minute."""
+    the circle the search used) changes; and the online section for its minute.
+    ``online=False``: a body without that section (the search as a calendar)."""
     seconds = min(settings.LISTINGS_CACHE_SECONDS, math.ceil((valid_until - now).total_seconds()))
     if seconds <= 0:
         return
@@ -111,7 +113,7 @@ def keep_page(
     if point is not None:  # the circle searched, after any widening
         used = areas_near(point.latitude, point.longitude, filterset.radius_used)
         reach = {area: reach[area] for area in used}
-    words = filterset.online_soon_words()
+    words = filterset.online_soon_words() if online else None
     # What tells the online section's meetings apart: its filters, zone and language.
     online_soon = None if words is None else (words, filterset.visitor_zone, get_language())
     entry = {

@@ -55,7 +55,8 @@ def result_row(
     rest = [t for t in types if t not in always]
     shown = always + rest[: max(0, MAX_KEY_TYPES - len(always))]
     fellowship = meeting.group.fellowship
-    distance = meeting.distance_miles
+    # An online meeting's place is only where the group is based: no distance to it.
+    distance = meeting.distance_miles if meeting.is_in_person else None
     meta = [fellowship.abbreviation or fellowship.local_name, str(meeting.get_attendance_display())]
     if meeting.access:
         meta.append(str(meeting.get_access_display()))
@@ -84,7 +85,8 @@ def map_points(rows: list[ResultRow]) -> list[dict]:
     points = []
     for row in rows:
         location = row.meeting.location
-        if location is None or not location.has_point:
+        # An online meeting's place (its group's town) is no pin to go to.
+        if location is None or not location.has_point or not row.meeting.is_in_person:
             continue
         points.append(
             {

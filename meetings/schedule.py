@@ -43,8 +43,17 @@ class Occurrence:
         return self.relative_day(now) or capfirst(formats.date_format(self.start, "l"))
 
     @property
+    def ends_next_day(self) -> bool:
+        """Whether it ends after midnight (23:00-00:30): told, never read as the same day."""
+        return self.end.date() > self.start.date()
+
+    @property
     def time_range(self) -> str:
-        return f"{clock(self.start)}–{clock(self.end)}"
+        """ "7:00 PM – 8:30 PM", or "11:00 PM – 12:30 AM (next day)" past midnight."""
+        times = {"start": clock(self.start), "end": clock(self.end)}
+        if self.ends_next_day:
+            return _("%(start)s – %(end)s (next day)") % times
+        return _("%(start)s – %(end)s") % times
 
     @property
     def zone_abbreviation(self) -> str:

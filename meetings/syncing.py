@@ -284,8 +284,10 @@ def sources_sync(
     *, sources: Iterable[Source], force: bool = False, workers: int | None = None
 ) -> list[SyncResult]:
     """Sync ``sources``: claim each, fetch them in parallel threads, apply each in its
-    own transaction as its fetch completes, release it. One result per source."""
+    own transaction as its fetch completes, release it; then match what changed with
+    the other sources' listings, once for all. One result per source."""
     owner = f"{socket.gethostname()}:{uuid.uuid4().hex[:12]}"[:100]
+    run_started = timezone.now()
     sources = list(sources)
     results: dict[int, SyncResult] = {}
     claimed = []
@@ -318,6 +320,14 @@ def sources_sync(
     finally:
         for source in claimed:
             source_release(source=source, owner=owner)
+    applied = [
+        r.source for r in results.values() if r.attempt and r.attempt.outcome == Outcome.APPLIED
+    ]
+    if applied:
+        try:
+            source_applied(sources=applied, since=run_started)
+        except Exception:  # the syncs stand; the next run matches again
+            log.exception("Matching after the sync failed")
     return [results[source.pk] for source in sources]
 
 
@@ -358,6 +368,7 @@ def _apply(source: Source, fetched: "Fetched | FetchFailed", *, started) -> Sync
         etag=fetched.etag,
         last_modified=fetched.last_modified,
         max_retire_percent=_retire_limit(source),
+        rematch=False,
     )
 
 
@@ -376,10 +387,13 @@ def source_apply(
     last_modified: str = "",
     max_retire_percent: int | None,
     user=None,
+    rematch: bool = True,
 ) -> SyncAttempt:
     """Read ``content`` and apply it to ``source``'s meetings in one transaction,
     recording the result on ``attempt``; held when it would retire more than
-    ``max_retire_percent`` of them (None: no limit, as when staff apply a held sync)."""
+    ``max_retire_percent`` of them (None: no limit, as when staff apply a held sync).
+    ``rematch=False`` leaves matching to the caller (``sources_sync`` matches once for
+    every source it applied)."""
     content_hash = hashlib.sha256(content).hexdigest()
     try:
         records = records_of(content, source.format)
@@ -424,15 +438,19 @@ def source_apply(
         source.etag, source.last_modified, source.content_hash = etag, last_modified, content_hash
         _attendance(attempt, source)
         _finish(attempt, Outcome.APPLIED)
-    source_applied(source=source)
+    if rematch:
+        source_applied(sources=[source], since=attempt.started)
     return attempt
 
 
-def source_applied(*, source: Source) -> None:
-    """Called once a sync of ``source`` has been applied: the one place later steps
-    hook in. It pairs the source's meetings with other sources' listings of the same
-    meetings, so the directory shows each once (``meetings.duplicates``)."""
-    meetings_match(source=source.import_key)
+def source_applied(*, sources: list[Source], since) -> None:
+    """Called once syncs of ``sources`` have been applied: the one place later steps
+    hook in. The meetings they created, changed or retired (those updated ``since``) are
+    matched again with other sources' listings, so the directory shows each meeting
+    once (``meetings.duplicates``); a sync that changed nothing matches nothing."""
+    changed = Meeting.objects.filter(feed__in=sources, updated__gte=since)
+    if changed.exists():
+        meetings_match(meetings=changed)
 
 
 def _count(attempt: SyncAttempt, summary: ImportSummary) -> None:

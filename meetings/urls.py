@@ -9,6 +9,11 @@ urlpatterns = [
     # The search as a calendar to subscribe to, and every meeting as a Meeting Guide feed.
     path("meetings.ics", views.search_calendar, name="search-calendar"),
     path("api/meetings.json", views.meeting_feed, name="meeting-feed"),
+    # The feeds by fellowship, and the API described (OpenAPI 3.1) and as a page.
+    path("api/", views.api_index, name="api-index"),
+    path("api/feeds.json", views.api_feeds, name="api-feeds"),
+    path("api/openapi.json", views.api_openapi, name="api-openapi"),
+    path("api/docs/", views.api_docs, name="api-docs"),
     # Before the detail route: a calendar file is the meeting's address plus ".ics".
     path("meetings/<slug:slug>.ics", views.meeting_ics, name="meeting-ics"),
     path("meetings/<slug:slug>/", views.meeting_detail, name="meeting-detail"),

@@ -1,18 +1,14 @@
 """Public meeting pages."""
 
 import datetime as dt
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.db.models import Count, OuterRef, Subquery
-from django.http import (
-    HttpResponse,
-    HttpResponseRedirect,
-    JsonResponse,
-    StreamingHttpResponse,
-)
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,14 +19,15 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 from django_filters.views import FilterView
 
-from directory.models import Group
+from directory.models import Fellowship, Group
 from meetings.calendar import calendar_for, meeting_calendar, meeting_event_data
 from meetings.duplicates import also_listed_by
 from meetings.feeds import CALENDAR_LIMIT, feed_json
 from meetings.filters import FeedFilter, MeetingFilter
 from meetings.forms import ProblemReportForm
-from meetings.listings import cache_key
+from meetings.listings import base_version, cache_key
 from meetings.models import Meeting, ProblemReport, Source, SyncAttempt, mark_reported_gone
+from meetings.openapi import api_description, docs_sections
 from meetings.page_cache import (
     LATER_SOONEST_PAGE_SECONDS,
     ONLINE_SOON_SLOT,
@@ -54,6 +51,7 @@ from meetings.schedule import current_or_next_occurrence
 from meetings.services import problem_report_submit
 from recoverymap.lib.clients import client_key
 from recoverymap.lib.geo import Point, is_timezone
+from recoverymap.lib.streaming import streamed_response
 
 
 class MeetingSearchView(FilterView):
@@ -402,7 +400,7 @@ def meeting_feed(request):
     pieces = feed_json(filterset.qs, base_url=base_url)
     if key is not None:
         pieces = _kept_in_cache(pieces, key)
-    response = StreamingHttpResponse(pieces, content_type="application/json")
+    response = streamed_response(pieces, content_type="application/json")
     response["Cache-Control"] = "public, max-age=300"
     return _allow_any_origin(response)
 
@@ -429,7 +427,13 @@ def _kept_in_cache(pieces, key: str):
 
 def search_calendar(request):
     """/meetings.ics: the search's results (the same parameters) as a calendar to
-    subscribe to, at most CALENDAR_LIMIT meetings in the search's order."""
+    subscribe to, at most CALENDAR_LIMIT meetings in the search's order.
+
+    Building one takes up to a second (500 recurring events), and calendar apps ask
+    again every few hours, so it is kept like a search page (meetings.page_cache): until
+    a listing within the search's reach changes, or midnight in the visitor's zone. Its
+    key is the search as validated (``cache_words``), not the raw query, so stray or
+    reordered parameters cannot make every request a new build."""
     now = timezone.now()
     filterset = MeetingFilter(
         request.GET,
@@ -441,6 +445,15 @@ def search_calendar(request):
         return HttpResponse(
             " ".join(messages), status=400, content_type="text/plain; charset=utf-8"
         )
+    key = reach = None
+    if settings.LISTINGS_CACHE_SECONDS and not request.user.is_authenticated:
+        reach = search_reach(filterset)
+        base_url = f"{request.scheme}://{request.get_host()}"
+        words = (base_url, get_language(), filterset.cache_words())
+        key = cache_key("calendar", *words, version=base_version()) if reach else None
+        kept = kept_page(key, now) if key else None
+        if kept is not None:
+            return _calendar_response(kept.html)
     meetings = list(filterset.qs[:CALENDAR_LIMIT])
     point = filterset.point
     name = _("Meetings near %(place)s") % {"place": point.label} if point else _("Online meetings")
@@ -449,9 +462,19 @@ def search_calendar(request):
         name=f"{name} · RecoveryMap",
         url_for=lambda m: request.build_absolute_uri(m.get_absolute_url()),
         now=now,
-    )
+    ).decode()
+    if key is not None:
+        midnight = next_midnight(now, filterset.visitor_zone)
+        keep_page(
+            key, ics, filterset=filterset, reach=reach, now=now, valid_until=midnight, online=False
+        )
+    return _calendar_response(ics)
+
+
+def _calendar_response(ics: str) -> HttpResponse:
     response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="meetings.ics"'
+    response["Cache-Control"] = "public, max-age=300"  # the same for everyone, as the feed
     return response
 
 
@@ -474,3 +497,55 @@ def source_list(request):
     )
     rows = [{"source": s, "meetings": counts.get(s.pk, 0)} for s in sources]
     return render(request, "meetings/source_list.html", {"rows": rows})
+
+
+# The API's own pages -------------------------------------------------------------------
+
+
+def _feed_index(request) -> dict:
+    """A Meeting Guide feed address for each fellowship (TSML UI and the Meeting Guide
+    app read one program per feed), and where the API is described."""
+    feed = request.build_absolute_uri(reverse("meetings:meeting-feed"))
+    return {
+        "feeds": [
+            {
+                "fellowship": fellowship.slug,
+                "name": fellowship.name,
+                "url": f"{feed}?{urlencode({'fellowship': fellowship.slug})}",
+                "page": request.build_absolute_uri(fellowship.get_absolute_url()),
+            }
+            for fellowship in Fellowship.objects.order_by("name")
+        ],
+        "all": feed,
+        "openapi": request.build_absolute_uri(reverse("meetings:api-openapi")),
+        "docs": request.build_absolute_uri(reverse("meetings:api-docs")),
+    }
+
+
+def api_index(request):
+    """/api/: the feeds, one per fellowship, for people setting up a client."""
+    return render(request, "meetings/api_index.html", {"index": _feed_index(request)})
+
+
+def api_feeds(request):
+    """/api/feeds.json: the same list for programs."""
+    return _allow_any_origin(JsonResponse(_feed_index(request)))
+
+
+def _description(request) -> dict:
+    return api_description(base_url=f"{request.scheme}://{request.get_host()}")
+
+
+def api_openapi(request):
+    """/api/openapi.json: the OpenAPI 3.1 description of the public API."""
+    return _allow_any_origin(
+        JsonResponse(_description(request), json_dumps_params={"ensure_ascii": False})
+    )
+
+
+def api_docs(request):
+    """/api/docs/: the same description as a page, rendered here (no script needed)."""
+    description = _description(request)
+    return render(
+        request, "meetings/api_docs.html", {"api": description, "docs": docs_sections(description)}
+    )

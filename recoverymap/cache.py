@@ -7,6 +7,16 @@ nothing (``set``, ``delete``). Pages are then built from the database, as on a c
 Short socket timeouts (settings.CACHES ``OPTIONS``) keep an unreachable Redis from
 holding up requests.
 
+Rate-limit counters are the exception to "behaves as a miss": allauth reads a lock it
+cannot take as "limit reached", so with Redis gone nobody could sign in, sign up or
+reset a password. Their keys (``LOCAL_FALLBACK_PREFIXES``) go to this process's own
+memory while Redis is down: guesses are still limited (per process, so a little more
+loosely) and the right password gets in.
+
+After a failure each cache stops asking Redis for ``RETRY_AFTER_SECONDS``, so an
+unreachable host (a timeout, not a refused connection) does not cost every request
+several timeouts.
+
 ``clear()`` deletes only the keys under this site's ``KEY_PREFIX``: Django's would empty
 the whole Redis database, another site's (or another test run's) keys with it.
 """
@@ -15,6 +25,7 @@ import functools
 import logging
 import time
 
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -23,7 +34,14 @@ logger = logging.getLogger("recoverymap.cache")
 
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
 WARN_EVERY_SECONDS = 60
+RETRY_AFTER_SECONDS = 5
+# allauth's rate limits: their counters and the locks around them.
+LOCAL_FALLBACK_PREFIXES = ("allauth:rl:",)
 _last_warning = 0.0
+
+
+class RedisSkipped(RedisConnectionError):
+    """Redis failed a moment ago; not asked again yet."""
 
 
 def _warn(operation: str, error: Exception) -> None:
@@ -35,15 +53,23 @@ def _warn(operation: str, error: Exception) -> None:
 
 
 def _fail_soft(on_error):
-    """Run the operation; when Redis is down, warn and return ``on_error(args, kwargs)``."""
+    """Run the operation; when Redis is down, warn and return ``on_error(args, kwargs)``,
+    or for a rate-limit key, run it on the process's own memory instead."""
 
     def decorate(method):
         @functools.wraps(method)
         def wrapper(self, *args, **kwargs):
             try:
+                if time.monotonic() < self._skip_until:
+                    raise RedisSkipped("Redis failed less than a few seconds ago")
                 return method(self, *args, **kwargs)
             except REDIS_DOWN as error:
+                if not isinstance(error, RedisSkipped):
+                    self._skip_until = time.monotonic() + RETRY_AFTER_SECONDS
                 _warn(method.__name__, error)
+                key = args[0] if args else kwargs.get("key")
+                if isinstance(key, str) and key.startswith(LOCAL_FALLBACK_PREFIXES):
+                    return getattr(self._fallback, method.__name__)(*args, **kwargs)
                 return on_error(args, kwargs)
 
         return wrapper
@@ -60,6 +86,12 @@ def _missing(args, kwargs):
 
 
 class FailSoftRedisCache(RedisCache):
+    _skip_until = 0.0
+
+    @functools.cached_property
+    def _fallback(self) -> LocMemCache:
+        return LocMemCache(f"fail-soft-{id(self)}", {"TIMEOUT": self.default_timeout})
+
     get = _fail_soft(_default)(RedisCache.get)
     get_many = _fail_soft(lambda args, kwargs: {})(RedisCache.get_many)
     has_key = _fail_soft(lambda args, kwargs: False)(RedisCache.has_key)
@@ -71,6 +103,10 @@ class FailSoftRedisCache(RedisCache):
     delete_many = _fail_soft(lambda args, kwargs: None)(RedisCache.delete_many)
     # A counter that cannot be read is missing: callers already handle that case.
     incr = _fail_soft(_missing)(RedisCache.incr)
+
+    def ping(self) -> None:
+        """Ask Redis if it is there; raises its error when not (for the health check)."""
+        self._cache.get_client(None).ping()
 
     @_fail_soft(lambda args, kwargs: False)
     def clear(self):

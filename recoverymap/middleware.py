@@ -1,5 +1,6 @@
-"""The database unreachable: a friendly 503 page instead of a traceback; and the
-visitor's language (``LanguageChoiceMiddleware``, at the end).
+"""The database unreachable: a friendly 503 page instead of a traceback; signed-in pages
+kept out of shared caches (``PrivateWhenSignedInMiddleware``); and the visitor's language
+(``LanguageChoiceMiddleware``, at the end).
 
 ``DatabaseUnavailableMiddleware`` catches the database errors a view raises; the
 ``server_error`` handler (``handler500`` in the root URLs) catches those raised anywhere
@@ -17,7 +18,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseRedirect, HttpResponseServerError
 from django.template import loader
 from django.utils import translation
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.csrf import requires_csrf_token
 
 from recoverymap.lib.languages import browser_language, has_language, page_in
@@ -113,3 +114,19 @@ def _remember(response, language: str) -> None:
         samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE,
     )
+
+
+class PrivateWhenSignedInMiddleware:
+    """Pages for a signed-in person (their name in the header, their listings) are
+    ``Cache-Control: private``: no shared cache between them and us may keep one and
+    show it to someone else. Responses that say how to cache themselves (the feed is
+    the same for everyone; the admins send ``never_cache``) are left as they are."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control") and request.user.is_authenticated:
+            patch_cache_control(response, private=True)
+        return response

@@ -28,8 +28,12 @@ if DEBUG:
     SECRET_KEY = env_str("SECRET_KEY", "insecure-local-development-key-do-not-use-in-production")
 else:
     SECRET_KEY = env_str("SECRET_KEY")
-    if len(SECRET_KEY) < 32:
-        raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters when DEBUG is off.")
+    # What `check --deploy` asks of a key (security.W009), refused here at start-up.
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be at least 50 characters, with at least 5 different ones, "
+            "when DEBUG is off."
+        )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -67,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signed-in pages are never kept by a shared cache.
+    "recoverymap.middleware.PrivateWhenSignedInMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # A first visit in the browser's language; the choice remembered (after auth: a
@@ -125,6 +131,9 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[RecoveryMap] "
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+# Failed sign-ins limited per client and per account, so that nobody elsewhere can lock
+# an owner out (accounts/adapter.py, README "Signing in").
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -199,6 +208,8 @@ LISTINGS_CACHE_SECONDS = env_int("LISTINGS_CACHE_SECONDS", 3600)
 # a reverse proxy that ends TLS, set TRUST_X_FORWARDED_PROTO=true (and make sure the proxy
 # sets X-Forwarded-Proto itself) or every request looks like plain HTTP and redirects.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers often check app servers over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
@@ -301,6 +312,9 @@ if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "warning_without_traceback": {"()": "recoverymap.lib.logs.WarningWithoutTraceback"}
+    },
     "formatters": {
         "line": {"format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s"},
     },
@@ -315,5 +329,13 @@ LOGGING = {
     "loggers": {
         # Django's own request errors go to the same place, not to mail_admins.
         "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # A request for a host name not in ALLOWED_HOSTS is a scanner or a misdirected
+        # client, not our error: one warning line, no traceback.
+        "django.security.DisallowedHost": {
+            "handlers": ["console"],
+            "filters": ["warning_without_traceback"],
+            "level": LOG_LEVEL,
+            "propagate": False,
+        },
     },
 }

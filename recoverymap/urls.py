@@ -14,6 +14,7 @@ from django.views.decorators.cache import cache_page
 
 from accounts.admin import organizer_site
 from directory.views import favicon, robots_txt
+from recoverymap.health import health
 from recoverymap.sitemaps import SITEMAPS
 
 # The sitemap lists every public meeting (50,000 to a page); search engines read it a few
@@ -23,6 +24,8 @@ SITEMAP_SECONDS = 3600
 urlpatterns = [
     path("robots.txt", robots_txt, name="robots-txt"),
     path("favicon.ico", favicon, name="favicon"),
+    # For load balancers: 200 while this server reaches the database (recoverymap.health).
+    path("health/", health, name="health"),
     path(
         "sitemap.xml",
         cache_page(SITEMAP_SECONDS)(sitemap_views.index),

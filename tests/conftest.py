@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from hypothesis import HealthCheck
+from hypothesis import settings as fuzz_settings
 
 from accounts.models import User
 from directory.models import Fellowship, Group, Location, Place, normalize_city
@@ -40,6 +42,19 @@ def required_in_ci(condition: bool, reason: str):
     if os.environ.get("RECOVERYMAP_CI") == "1":
         return pytest.mark.usefixtures()  # the test runs, and fails on what is missing
     return pytest.mark.skipif(condition, reason=reason)
+
+
+# The fuzz tests' common settings: no deadline (the machine is shared), one database
+# fixture for every example of a test.
+FUZZ_SETTINGS = fuzz_settings(
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def sendable(text: str) -> str:
+    """What a browser could send: lone surrogates cannot be encoded as UTF-8."""
+    return text.encode("utf-8", "replace").decode()
 
 
 needs_shared_data = required_in_ci(
@@ -155,6 +170,21 @@ def make_organizer(*groups, **kw) -> User:
     for group in groups:
         group.organizers.add(user)
     return user
+
+
+@pytest.fixture
+def redis_down(settings, monkeypatch):
+    """The cache is a Redis on a closed port."""
+    from recoverymap import cache as fail_soft
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "recoverymap.cache.FailSoftRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    monkeypatch.setattr(fail_soft, "_last_warning", 0.0)
 
 
 @pytest.fixture

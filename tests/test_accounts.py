@@ -377,24 +377,50 @@ def test_a_new_group_can_meet_at_a_place_already_listed(client):
     assert Location.objects.count() == 1
 
 
-def test_a_new_online_group_needs_a_join_link_and_a_time_zone(client):
+def test_a_new_online_group_needs_a_join_link_and_the_town_it_is_based_in(client):
+    make_place(code="55404")
     fellowship = make_group().fellowship
     client.force_login(make_user())
     online = {"meeting-attendance": "online", "place-address": "", "place-city": ""}
     response = client.post(reverse("accounts:group-new"), _listing(fellowship, **online))
     assert response.status_code == 200
     errors = response.context["listing"].meeting.errors
-    assert "conference_url" in errors and "timezone" in errors
+    assert "conference_url" in errors and "based_in" in errors
     assert not response.context["listing"].place.errors  # no address asked for online
 
-    online |= {
+    online |= {"meeting-conference_url": "https://zoom.us/j/1", "meeting-based_in": "Atlantis"}
+    response = client.post(reverse("accounts:group-new"), _listing(fellowship, **online))
+    assert "know that place" in response.context["listing"].meeting.errors["based_in"][0]
+
+    online |= {"meeting-based_in": "minneapolis, mn", "meeting-timezone": "America/Denver"}
+    response = client.post(reverse("accounts:group-new"), _listing(fellowship, **online))
+    assert response.status_code == 302
+    meeting = Meeting.objects.get(group__name="Lakeside Serenity")
+    assert meeting.timezone == "America/Denver"  # the organizer's choice
+    town = meeting.location
+    assert (town.city, town.state, town.postal_code, town.address) == (
+        "Minneapolis",
+        "MN",
+        "55404",
+        "",
+    )
+    assert town.approximate and town.timezone == "America/Chicago"
+
+
+def test_a_new_online_groups_zone_comes_from_its_town(client):
+    make_place(code="55404")
+    fellowship = make_group().fellowship
+    client.force_login(make_user())
+    online = {
+        "meeting-attendance": "online",
         "meeting-conference_url": "https://zoom.us/j/1",
-        "meeting-timezone": "America/Denver",
+        "meeting-based_in": "55404",
     }
     response = client.post(reverse("accounts:group-new"), _listing(fellowship, **online))
     assert response.status_code == 302
     meeting = Meeting.objects.get(group__name="Lakeside Serenity")
-    assert meeting.location is None and meeting.timezone == "America/Denver"
+    assert meeting.timezone == "America/Chicago"
+    assert meeting.location.approximate
 
 
 def test_an_incomplete_new_group_saves_nothing(client):

@@ -21,7 +21,6 @@ from meetings.formats import parse
 from meetings.geocoding import location_geocode
 from meetings.importing import meetings_import
 from meetings.models import Meeting
-from recoverymap import cache as fail_soft
 from recoverymap.middleware import server_error
 from tests.conftest import make_group, make_location, make_meeting, make_organizer, make_place
 from tests.local_http import serving
@@ -77,8 +76,14 @@ def test_with_the_database_server_down_the_site_answers_503():
         "from django.test import Client\n"
         "client = Client(raise_request_exception=False)\n"
         "r = client.get('/meetings/')\n"
-        "print(client.get('/').status_code)\n"
-        "print(r.status_code, r.get('Retry-After'), '988' in r.content.decode())\n"
+        "print('=>', client.get('/').status_code)\n"
+        "print('=>', r.status_code, r.get('Retry-After'), '988' in r.content.decode())\n"
+        "h = client.get('/health/')\n"
+        "print('=>', h.status_code, h.get('Retry-After'), h.json()['database'])\n"
+        "f = client.get('/api/meetings.json')\n"
+        "print('=>', f.status_code, f.get('Retry-After'), f.get('Cache-Control'))\n"
+        "c = client.get('/meetings.ics')\n"
+        "print('=>', c.status_code, c.get('Retry-After'), c.get('Cache-Control'))\n"
     )
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DEBUG"}}
     env |= {
@@ -94,24 +99,17 @@ def test_with_the_database_server_down_the_site_answers_503():
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    # The home page needs no database; the search does.
-    assert result.stdout.split()[-4:] == ["200", "503", "60", "True"], result.stdout
+    lines = [line[3:] for line in result.stdout.splitlines() if line.startswith("=> ")]
+    # The home page needs no database (a load balancer must not take it for health);
+    # the search, the health check and the feeds do, and say so before their first byte.
+    assert lines[0] == "200", result.stdout
+    assert lines[1] == "503 60 True", result.stdout
+    assert lines[2] == "503 60 unavailable", result.stdout
+    assert lines[3] == "503 60 no-store", result.stdout
+    assert lines[4] == "503 60 no-store", result.stdout
 
 
 # Redis --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def redis_down(settings, monkeypatch):
-    """The cache is a Redis on a closed port."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "recoverymap.cache.FailSoftRedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
-    }
-    monkeypatch.setattr(fail_soft, "_last_warning", 0.0)
 
 
 def test_with_redis_down_the_search_and_the_feed_still_serve(client, redis_down, caplog):
@@ -135,6 +133,7 @@ def test_the_fail_soft_cache_behaves_as_a_miss_when_redis_is_down(redis_down):
     from django.core.cache import cache
 
     assert cache.get("k") is None
+    assert cache.get("k") is None  # asked again within the back-off: not a new timeout
     assert cache.get("k", "fallback") == "fallback"
     assert cache.set("k", 1) is None
     assert cache.add("k", 1) is False
@@ -142,6 +141,60 @@ def test_the_fail_soft_cache_behaves_as_a_miss_when_redis_is_down(redis_down):
     assert cache.delete("k") is False
     with pytest.raises(ValueError):
         cache.incr("k")
+
+
+def test_rate_limit_counters_live_in_process_memory_while_redis_is_down(redis_down):
+    from django.core.cache import cache
+
+    assert cache.add("allauth:rl:lock", True) is True
+    assert cache.add("allauth:rl:lock", True) is False
+    cache.set("allauth:rl:history", [1.0, 2.0])
+    assert cache.get("allauth:rl:history") == [1.0, 2.0]
+    assert cache.delete("allauth:rl:lock") is True
+
+
+# The health check ---------------------------------------------------------------------
+
+
+def test_the_health_check_answers_with_the_database_up_and_is_never_cached(client, settings):
+    response = client.get(reverse("health"))
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok" and response.json()["status"] == "ok"
+    # With REDIS_URL (CI sets it) the real Redis answers; without, each process's memory.
+    redis = settings.CACHES["default"]["BACKEND"] == "recoverymap.cache.FailSoftRedisCache"
+    assert response.json()["cache"] == ("ok" if redis else "local")
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_health_check_reports_the_last_sync_without_failing_on_it(client):
+    from django.utils import timezone
+
+    from meetings.models import Source, SyncAttempt
+
+    assert client.get(reverse("health")).json()["last_sync"] is None
+    source = Source.objects.create(
+        name="Intergroup", url="/srv/feed.json", format="csv", fellowship=make_group().fellowship
+    )
+    SyncAttempt.objects.create(
+        source=source, finished=timezone.now(), outcome="failed", error_kind="http"
+    )
+    response = client.get(reverse("health"))
+    assert response.status_code == 200  # a failed sync is news, not an outage
+    assert response.json()["last_sync"]["source"] == "Intergroup"
+    assert response.json()["last_sync"]["outcome"] == "failed"
+
+
+def test_the_health_check_reports_redis_down_without_failing(client, redis_down):
+    response = client.get(reverse("health"))
+    assert response.status_code == 200
+    assert response.json()["cache"] == "unavailable"
+
+
+def test_the_health_check_is_not_redirected_to_https(client, settings):
+    """Load balancers often check app servers over plain HTTP on the private network."""
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get(reverse("meetings:meeting-list")).status_code == 301
+    assert client.get(reverse("health")).status_code == 200
 
 
 # The geocoder -------------------------------------------------------------------------
@@ -243,3 +296,44 @@ def test_an_import_killed_midway_leaves_the_database_as_it_was(monkeypatch):
         )
     after = [model.objects.count() for model in (Group, Location, Meeting, Meeting.history.model)]
     assert after == before
+
+
+# Streams: an outage before the first byte is a 503, a cut stream is never kept -------
+
+
+def test_the_feed_answers_503_when_the_database_fails_before_its_first_rows(client, monkeypatch):
+    make_meeting()
+
+    def unreachable(meetings):
+        raise OperationalError("could not connect to server: Connection refused")
+        yield  # a generator, as the real one
+
+    monkeypatch.setattr("meetings.feeds._meeting_chunks", unreachable)
+    response = client.get(reverse("meetings:meeting-feed"))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    assert "public" not in response["Cache-Control"]
+
+
+def test_a_feed_cut_off_midway_is_never_kept(client, monkeypatch):
+    from meetings import feeds
+
+    meetings = [make_meeting(day=day) for day in range(3)]
+    real_chunks = feeds._meeting_chunks
+
+    def cut_after_the_first_chunk(queryset):
+        chunks = real_chunks(queryset)
+        yield next(chunks)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(feeds, "FEED_CHUNK", 1)
+    monkeypatch.setattr(feeds, "_meeting_chunks", cut_after_the_first_chunk)
+    response = client.get(reverse("meetings:meeting-feed"))
+    assert response.status_code == 200  # the first rows were out before the cut
+    with pytest.raises(OperationalError):
+        b"".join(response.streaming_content)
+    monkeypatch.setattr(feeds, "_meeting_chunks", real_chunks)
+    again = client.get(reverse("meetings:meeting-feed"))
+    assert again.streaming  # built again, not a truncated copy from the cache
+    rows = json.loads(b"".join(again.streaming_content))
+    assert sorted(row["slug"] for row in rows) == sorted(m.slug for m in meetings)

@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from icalendar import Calendar
 
@@ -131,6 +133,7 @@ def test_the_feed_lists_every_public_meeting_with_every_field(client, reference)
         "country": "US",
         "region": "",
         "sub_region": "",
+        "regions": ["MN", "Minneapolis"],
         "approximate": "no",
         "latitude": 44.9695,
         "longitude": -93.2836,
@@ -143,7 +146,7 @@ def test_the_feed_lists_every_public_meeting_with_every_field(client, reference)
         "group": "Loring Group",
         "group_notes": "Since 1970.",
         "notes": "Books provided.",
-        "updated": meeting.updated.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        "updated": meeting.last_changed.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
         "url": f"http://testserver/meetings/{meeting.slug}/",
         "feedback_url": f"http://testserver/meetings/{meeting.slug}/report/",
         "fellowship": "aa",
@@ -159,7 +162,9 @@ def test_the_feed_lists_every_public_meeting_with_every_field(client, reference)
     )
     assert town["formatted_address"] == "Minneapolis, MN 55403, USA"
     assert town["types"] == ["D", "O"]
-    assert rows["Online only"]["end_time"] == "00:30"
+    # An hour past midnight is written as no end (one hour): clients would put an end
+    # of 00:30 on the start's day, before the start.
+    assert rows["Online only"]["end_time"] == ""
     assert rows["Online only"]["timezone"] == "America/New_York"
     paused = rows["Paused in person"]
     assert (paused["attendance_option"], paused["types"]) == ("online", ["O", "SP", "TC"])
@@ -281,7 +286,7 @@ def test_the_feed_writes_times_to_the_minute_and_updated_in_utc_to_the_second(cl
     meeting = make_meeting(start_time=dt.time(7, 5, 59), end_time=dt.time(0, 0))
     chicago_new_years_eve = dt.datetime(2024, 12, 31, 18, 59, 59, 999999)
     Meeting.objects.filter(pk=meeting.pk).update(
-        updated=chicago_new_years_eve.replace(tzinfo=ZoneInfo("America/Chicago"))
+        last_changed=chicago_new_years_eve.replace(tzinfo=ZoneInfo("America/Chicago"))
     )
     (row,) = get_feed(client)
     assert (row["time"], row["end_time"]) == ("07:05", "00:00")
@@ -389,3 +394,32 @@ def test_the_search_calendar_holds_at_most_its_limit(client, reference, monkeypa
 def test_a_bad_search_calendar_parameter_is_a_400(client, reference):
     response = client.get(reverse("meetings:search-calendar"), {"radius": "7"})
     assert response.status_code == 400
+
+
+def _calendar(client, **params):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("meetings:search-calendar"), params)
+    assert response.status_code == 200
+    return response.content.decode(), len(queries)
+
+
+def test_the_search_calendar_is_kept_until_a_listing_within_reach_changes(client, reference):
+    make_place()
+    meeting = make_meeting(name="Harbor Lights")
+    first, built = _calendar(client, near="55404")
+    again, kept = _calendar(client, near="55404", utm_source="x", radius="")
+    assert again == first and "Harbor Lights" in first
+    assert kept < built  # the meetings were not read again: at most the place
+    meeting.name = "Harbor Dawn"
+    meeting.save()
+    changed, _queries = _calendar(client, near="55404")
+    assert "Harbor Dawn" in changed and "Harbor Lights" not in changed
+
+
+def test_the_search_calendar_for_a_signed_in_person_is_built_each_time(client, reference):
+    make_place()
+    make_meeting(name="Harbor Lights")
+    client.force_login(make_user())
+    _first, built = _calendar(client, near="55404")
+    _again, rebuilt = _calendar(client, near="55404")
+    assert rebuilt == built

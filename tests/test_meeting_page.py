@@ -111,7 +111,7 @@ def test_the_time_is_shown_in_the_meetings_zone_with_its_abbreviation(client, mo
     _at(monkeypatch, dt.datetime(2026, 6, 1, 10, 0, tzinfo=CHICAGO))  # a Monday
     meeting = make_meeting(day=3, start_time=dt.time(19, 0), end_time=dt.time(20, 30))
     page = _page(client, meeting)
-    assert "<strong>Wednesday 3 Jun</strong> · 7:00 PM–8:30 PM" in page
+    assert "<strong>Wednesday 3 Jun</strong> · 7:00 PM – 8:30 PM" in page
     assert "CDT" in page
     assert "The meeting's own time" not in page
 
@@ -134,9 +134,9 @@ def test_the_visitors_time_comes_first_and_the_meetings_own_after(client, monkey
     _at(monkeypatch, dt.datetime(2026, 6, 1, 10, 0, tzinfo=CHICAGO))
     meeting = make_meeting(day=3, start_time=dt.time(19, 0))
     page = _page(client, meeting, tz="America/Los_Angeles")
-    visitors = page.index("<strong>Wednesday 3 Jun</strong> · 5:00 PM–6:00 PM")
+    visitors = page.index("<strong>Wednesday 3 Jun</strong> · 5:00 PM – 6:00 PM")
     own = page.index("The meeting's own time:")
-    assert visitors < own < page.index("7:00 PM–8:00 PM")
+    assert visitors < own < page.index("7:00 PM – 8:00 PM")
     assert "PDT" in page and "(your time)" in page
 
 

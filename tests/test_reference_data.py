@@ -16,6 +16,7 @@ from meetings.management.commands.build_type_fixture import (
     types_fixture,
 )
 from meetings.models import MeetingType
+from tests.conftest import make_fellowship
 
 FIXTURES = settings.BASE_DIR / "fixtures"
 
@@ -186,3 +187,38 @@ def test_the_committed_types_fixture_matches_the_category_mapping():
     assert [row["fields"]["code"] for row in rows] == sorted(CATEGORIES)
     for row in rows:
         assert row["fields"]["category"] == CATEGORIES[row["fields"]["code"]]
+
+
+@pytest.mark.django_db
+def test_load_reference_adds_what_is_missing_and_keeps_what_staff_edited():
+    from directory.management.commands.load_reference import reference_load
+
+    translations = len(json.loads((FIXTURES / "fellowship_translations.json").read_text()))
+    assert reference_load() == {
+        "directory.Fellowship": 17,
+        "directory.FellowshipTranslation": translations,
+        "meetings.MeetingType": 87,
+    }
+    aa = Fellowship.objects.get(slug="aa")
+    aa.description = "Edited by staff."
+    aa.save()
+    MeetingType.objects.get(code="W", fellowship=None).delete()
+    own = make_fellowship(name="Staff's Own")
+
+    out = io.StringIO()
+    call_command("load_reference", stdout=out)
+    assert "added 1 meetings.MeetingType" in out.getvalue()
+    assert Fellowship.objects.get(slug="aa").description == "Edited by staff."
+    assert MeetingType.objects.filter(code="W", fellowship=None).exists()
+    assert Fellowship.objects.count() == 18 and Fellowship.objects.filter(pk=own.pk).exists()
+    # The ids the fixtures used stay free for new rows (PostgreSQL's sequences moved on).
+    assert make_fellowship().pk > 17
+    call_command("load_reference", stdout=out)
+    assert "added nothing" in out.getvalue()
+
+
+def test_make_run_loads_the_reference_data_without_overwriting_it():
+    makefile = (settings.BASE_DIR / "Makefile").read_text()
+    setup = makefile.split("\nsetup:")[1].split("\n\n")[0]
+    assert "manage.py load_reference" in setup
+    assert "loaddata" not in setup

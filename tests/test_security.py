@@ -627,6 +627,7 @@ def test_new_group_listings_are_limited_per_person_per_day(client, monkeypatch):
             "meeting-attendance": "online",
             "meeting-timezone": "America/Chicago",
             "meeting-conference_url": "https://zoom.us/j/1",
+            "meeting-based_in": "55404",
         }
         response = client.post(reverse("accounts:group-new"), data)
     assert response.status_code == 200

@@ -7,12 +7,12 @@ import json
 from urllib.parse import urlencode
 
 import pytest
-from hypothesis import HealthCheck, given
+from hypothesis import given
 from hypothesis import settings as fuzz_settings
 from hypothesis import strategies as st
 
 from meetings.models import Meeting
-from tests.conftest import make_meeting, make_place
+from tests.conftest import FUZZ_SETTINGS, make_meeting, make_place, sendable
 
 pytestmark = pytest.mark.django_db
 
@@ -27,16 +27,7 @@ PLAUSIBLE = [
     "<script>alert(1)</script>", "%00", "\x00", "٣", "🙂", "Ω" * 300,
 ]  # fmt: skip
 
-FUZZ = fuzz_settings(
-    max_examples=250,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-
-
-def _sendable(text: str) -> str:
-    """What a browser could send: lone surrogates cannot be encoded as UTF-8."""
-    return text.encode("utf-8", "replace").decode()
+FUZZ = fuzz_settings(FUZZ_SETTINGS, max_examples=250)
 
 
 values = st.one_of(
@@ -62,7 +53,7 @@ def test_the_json_feed_never_gives_a_server_error(client, listed):
     @FUZZ
     @given(
         query=st.one_of(
-            pairs.map(lambda p: urlencode([tuple(map(_sendable, kv)) for kv in p])), raw_queries
+            pairs.map(lambda p: urlencode([tuple(map(sendable, kv)) for kv in p])), raw_queries
         )
     )
     def check(query):
@@ -83,7 +74,7 @@ def test_the_search_calendar_never_gives_a_server_error(client, listed):
     @fuzz_settings(FUZZ, max_examples=100)
     @given(
         query=st.one_of(
-            pairs.map(lambda p: urlencode([tuple(map(_sendable, kv)) for kv in p])), raw_queries
+            pairs.map(lambda p: urlencode([tuple(map(sendable, kv)) for kv in p])), raw_queries
         )
     )
     def check(query):
@@ -113,7 +104,7 @@ def test_the_report_form_never_gives_a_server_error(client, listed, settings):
     @FUZZ
     @given(data=form_fields, category=st.sampled_from(["", "gone", "other"]))
     def check(data, category):
-        data = {_sendable(k): _sendable(v) for k, v in data.items()}
+        data = {sendable(k): sendable(v) for k, v in data.items()}
         response = client.post(url + f"?category={category}", data)
         assert response.status_code in (200, 302), (data, response.status_code)
 

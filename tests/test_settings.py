@@ -103,3 +103,10 @@ def test_a_bad_debug_value_refuses_to_start():
     result = _start({"DEBUG": "maybe"})
     assert result.returncode != 0
     assert "DEBUG='maybe'" in result.stderr
+
+
+def test_production_refuses_a_secret_key_shorter_than_check_deploy_wants():
+    forty_characters = "k3y-x7Qp9LmZ2vRt8WcY4bNs6HdJ1fKg5-abcde"
+    result = _start({"DEBUG": "false", "SECRET_KEY": forty_characters})
+    assert result.returncode != 0
+    assert "at least 50 characters" in result.stderr

@@ -5,7 +5,6 @@ import datetime as dt
 import io
 import json
 import time
-from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -23,19 +22,16 @@ from meetings.syncing import (
     source_claim,
     sources_sync,
 )
-from tests.conftest import make_user
+from tests.conftest import SHARED_DATA, make_user, needs_shared_data
 from tests.test_import_meetings import feed_row
 
 pytestmark = pytest.mark.django_db
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = SHARED_DATA
 SAN_JOSE_2018 = DATA / "aa-san-jose-2018.meeting-guide.json"
 SAN_JOSE_2021 = DATA / "aa-san-jose-2021.meeting-guide.json"
 MINNEAPOLIS = DATA / "aa-minneapolis-2018.meeting-guide.json"
 NEW_YORK = DATA / "na-greater-new-york-2018.bmlt.json"
-needs_shared_data = pytest.mark.skipif(
-    not SAN_JOSE_2018.exists(), reason="../shared/data (the sample feeds) is not beside the project"
-)
 
 CHALLENGE = (
     b"<!DOCTYPE html><html><head><title>Just a moment...</title></head>"

@@ -138,14 +138,13 @@ def _location(row: dict) -> ImportedLocation | None:
     approximate = yes_no(row.get("approximate"))
     if formatted and not (parts["address"] or parts["city"]):
         parts = split_formatted_address(formatted)
-    regions = row.get("regions")
-    region = text(row.get("region"))
-    if not region and isinstance(regions, list) and regions:
-        region = text(regions[-1])
+    region, sub_region = text(row.get("region")), text(row.get("sub_region"))
+    if not region and isinstance(regions := row.get("regions"), list):
+        region, sub_region = _neighbourhoods(regions, parts["state"], parts["city"])
     location = ImportedLocation(
         name=text(row.get("location"))[:255],
         region=region[:100],
-        sub_region=text(row.get("sub_region"))[:100],
+        sub_region=sub_region[:100],
         latitude=lat,
         longitude=lng,
         approximate=approximate,
@@ -153,6 +152,21 @@ def _location(row: dict) -> ImportedLocation | None:
         **parts,
     )
     return None if location.is_empty else location
+
+
+def _neighbourhoods(regions: list, state: str, city: str) -> tuple[str, str]:
+    """Region and sub-region from a ``regions`` list (general to specific, e.g.
+    ``["Illinois", "Chicago", "Wicker Park"]``): what comes after the city, or else what
+    is left without the state, the city and a leading state name written in full."""
+    names = [name for name in map(text, regions) if name]
+    lowered = [name.lower() for name in names]
+    if city and city.lower() in lowered:
+        rest = names[lowered.index(city.lower()) + 1 :]
+    else:
+        rest = [name for name in names if name.lower() not in {state.lower(), city.lower()}]
+        if len(rest) > 2:
+            rest = rest[1:]
+    return (rest + ["", ""])[0], (rest + ["", ""])[1]
 
 
 def _updated(value) -> dt.datetime | None:
@@ -200,6 +214,7 @@ FEED_VALUES = (
     "location__latitude",
     "location__longitude",
     "location__approximate",
+    "location__needs_geocoding",
     "location__directions",
     "location__accessibility_notes",
 )
@@ -247,7 +262,7 @@ def feed_values(meetings: QuerySet) -> QuerySet:
     return meetings.annotate(
         feed_time=_SpecTime("start_time"),
         feed_end_time=_SpecTime("end_time"),
-        feed_updated=_SpecTimestamp("updated"),
+        feed_updated=_SpecTimestamp("last_changed"),
     ).values_list(*FEED_VALUES, named=True)
 
 
@@ -267,6 +282,7 @@ _NO_LOCATION = {
     "country": "",
     "region": "",
     "sub_region": "",
+    "regions": [],
     "approximate": "yes",
 }
 
@@ -342,7 +358,7 @@ def to_feed_row(meeting, types: Iterable[str], *, base_url: str) -> dict:
         "slug": meeting.slug,
         "day": meeting.day,
         "time": meeting.feed_time,
-        "end_time": meeting.feed_end_time or "",
+        "end_time": feed_end_time(meeting.feed_time, meeting.feed_end_time),
         "timezone": meeting.timezone,
         **(_NO_LOCATION if meeting.location_id is None else _feed_location(meeting, attendance)),
         "types": sorted(codes),
@@ -361,6 +377,23 @@ def to_feed_row(meeting, types: Iterable[str], *, base_url: str) -> dict:
     }
 
 
+def feed_end_time(start: str, end: str | None) -> str:
+    """``end_time`` as consumers read it. The spec's clients put the end on the start's
+    day (TSML UI reads 23:30-00:30 as ending 23 hours before it starts: never "in
+    progress", a calendar event that ends before it begins), but all of them take a
+    missing end as one hour after the start. So a meeting of one hour that passes
+    midnight is written without an end; any other end is written as it is."""
+    if not end:
+        return ""
+    if end <= start and _minutes(end) + 1440 - _minutes(start) == 60:
+        return ""
+    return end
+
+
+def _minutes(hh_mm: str) -> int:
+    return int(hh_mm[:2]) * 60 + int(hh_mm[3:5])
+
+
 def _feed_location(meeting, attendance: str) -> dict:
     """The location fields of a meeting that has a location."""
     # An online-only meeting is told as its town only (approximate), as TSML does:
@@ -372,6 +405,7 @@ def _feed_location(meeting, attendance: str) -> dict:
     notes = "\n\n".join(
         filter(None, (meeting.location__directions, meeting.location__accessibility_notes))
     )
+    approximate = town_only or meeting.location__approximate or not _door_level(meeting)
     row = {
         "location": "" if town_only else meeting.location__name,
         "location_notes": "" if town_only else notes,
@@ -383,16 +417,30 @@ def _feed_location(meeting, attendance: str) -> dict:
         "country": country,
         "region": meeting.location__region,
         "sub_region": meeting.location__sub_region,
-        "approximate": (
-            "yes"
-            if town_only or meeting.location__approximate or not _door_level(meeting)
-            else "no"
+        "regions": feed_regions(
+            state, city, meeting.location__region, meeting.location__sub_region
         ),
+        "approximate": "yes" if approximate else "no",
     }
-    if meeting.location__latitude is not None:
+    # A door people can find, placed only at its ZIP code's or town's centre (no geocoder
+    # knew it): the address is exact but the point is not, so no point is sent rather
+    # than a pin a mile off. Consumers place the address themselves.
+    centre_only = not approximate and meeting.location__needs_geocoding
+    if meeting.location__latitude is not None and not centre_only:
         row["latitude"] = round(meeting.location__latitude, 5)
         row["longitude"] = round(meeting.location__longitude, 5)
     return row
+
+
+def feed_regions(state: str, city: str, region: str, sub_region: str) -> list[str]:
+    """The spec's ``regions``, general to specific: state, then city, then neighbourhood
+    and sub-neighbourhood. Pasadena, TX and Pasadena, CA are then two regions, where a
+    flat ``region`` of "Pasadena" would merge them."""
+    regions = []
+    for name in (state, city, region, sub_region):
+        if name and name not in regions:
+            regions.append(name)
+    return regions
 
 
 # Checking a feed against the consumers' rules ---------------------------------------

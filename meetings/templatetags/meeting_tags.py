@@ -156,6 +156,20 @@ def confirmation(meeting: Meeting, now: dt.datetime | None = None) -> dict[str, 
     return {"text": text, "stale": False}
 
 
+@register.simple_tag
+def last_changed(meeting: Meeting, now: dt.datetime | None = None) -> str:
+    """When the listing last really changed (the feed's ``updated``), in words: for an
+    imported meeting the source's own date, never the day an unchanged import ran."""
+    days = max(((now or timezone.now()) - meeting.last_changed).days, 0)
+    if days == 0:
+        return _("Listing last changed today")
+    return ngettext(
+        "Listing last changed %(days)d day ago",
+        "Listing last changed %(days)d days ago",
+        days,
+    ) % {"days": days}
+
+
 @register.filter
 def type_label(meeting_type: MeetingType) -> str:
     """The type's name in the page's language, when we have it."""

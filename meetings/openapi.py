@@ -1,0 +1,363 @@
+"""The public API described as OpenAPI 3.1: served as JSON at /api/openapi.json and read as
+a page at /api/docs/, both built from ``api_description`` (so they never disagree).
+
+The search parameters are read from the filters themselves (``FeedFilter``), with their
+choices, so a filter added to the search appears here without anyone writing it twice.
+"""
+
+from django import forms
+from django.utils.translation import gettext as _
+
+from meetings.filters import FeedFilter, MeetingFilter
+
+OPENAPI_VERSION = "3.1.0"
+# Parameters of the search that a feed or calendar reads but no API client needs to send.
+_PAGE_ONLY = {"sort", "tz"}
+
+
+def search_parameters(filterset_class=FeedFilter) -> list[dict]:
+    """The filters' query parameters as OpenAPI parameters: a multiple choice is an
+    array sent as repeated parameters (``?day=1&day=2``), choices are an enum."""
+    parameters = []
+    for name, filter_ in filterset_class.base_filters.items():
+        if name in _PAGE_ONLY:
+            continue
+        field = filter_.field
+        schema = {"type": "string"}
+        if max_length := getattr(field, "max_length", None):
+            schema["maxLength"] = max_length
+        choices = [str(value) for value, _label in getattr(field, "choices", ()) if value != ""]
+        if choices:
+            schema = {"type": "string", "enum": choices}
+        if isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField):
+            schema = {"type": "array", "items": schema}
+        parameters.append(
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "description": str(field.label or name),
+                "schema": schema,
+                **({"style": "form", "explode": True} if schema["type"] == "array" else {}),
+            }
+        )
+    return parameters
+
+
+def _text(kind: str = "string", **extra) -> dict:
+    return {"type": kind, **extra}
+
+
+MEETING_GUIDE_ROW = {
+    "type": "object",
+    "description": "One weekly meeting, as the Meeting Guide specification writes it.",
+    "required": ["name", "slug", "day", "time", "timezone", "types", "attendance_option"],
+    "properties": {
+        "name": _text(maxLength=255),
+        "slug": _text(pattern="^[A-Za-z0-9_-]{1,64}$"),
+        "day": {"type": "integer", "minimum": 0, "maximum": 6, "description": "0 is Sunday."},
+        "time": _text(pattern="^([01][0-9]|2[0-3]):[0-5][0-9]$"),
+        "end_time": _text(
+            pattern="^(([01][0-9]|2[0-3]):[0-5][0-9])?$",
+            description=(
+                "Empty when the meeting lasts one hour (clients read one hour), also when "
+                "that hour passes midnight."
+            ),
+        ),
+        "timezone": _text(description="IANA zone, e.g. America/Chicago."),
+        "location": _text(),
+        "location_notes": _text(),
+        "formatted_address": _text(),
+        "address": _text(),
+        "city": _text(),
+        "state": _text(),
+        "postal_code": _text(),
+        "country": _text(),
+        "region": _text(),
+        "sub_region": _text(),
+        "regions": {
+            "type": "array",
+            "items": _text(),
+            "description": "General to specific: state, city, neighbourhood.",
+        },
+        "approximate": {
+            "type": "string",
+            "enum": ["yes", "no"],
+            "description": "yes: the address is only a town or area (an online meeting's).",
+        },
+        "latitude": {"type": "number", "minimum": -90, "maximum": 90},
+        "longitude": {"type": "number", "minimum": -180, "maximum": 180},
+        "types": {"type": "array", "items": _text()},
+        "conference_url": _text(),
+        "conference_url_notes": _text(),
+        "conference_phone": _text(),
+        "conference_phone_notes": _text(),
+        "attendance_option": {
+            "type": "string",
+            "enum": ["in_person", "hybrid", "online", "inactive"],
+        },
+        "group": _text(),
+        "group_notes": _text(),
+        "notes": _text(),
+        "updated": _text(
+            pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
+            description="When the listing last really changed, UTC.",
+        ),
+        "url": _text(format="uri"),
+        "feedback_url": _text(format="uri"),
+        "fellowship": _text(description="Our fellowship's slug (not in the spec)."),
+    },
+}
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": _text(),
+        "fields": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": _text()},
+            "description": "What is wrong with each parameter, in words for a person.",
+        },
+    },
+}
+
+FEED_INDEX = {
+    "type": "object",
+    "required": ["feeds", "openapi", "docs"],
+    "properties": {
+        "feeds": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["fellowship", "name", "url", "page"],
+                "properties": {
+                    "fellowship": _text(description="The fellowship's slug."),
+                    "name": _text(),
+                    "url": _text(format="uri", description="Its Meeting Guide feed."),
+                    "page": _text(format="uri"),
+                },
+            },
+        },
+        "all": _text(format="uri", description="Every public meeting, all fellowships."),
+        "openapi": _text(format="uri"),
+        "docs": _text(format="uri"),
+    },
+}
+
+
+def _json(schema_name: str, description: str, example=None) -> dict:
+    content = {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}
+    if example is not None:
+        content["example"] = example
+    return {"description": description, "content": {"application/json": content}}
+
+
+def _bad_request() -> dict:
+    return _json(
+        "Error",
+        _("A parameter is not valid (an unknown place, a day that is not one)."),
+        {"error": "Invalid parameters.", "fields": {"near": ["We couldn't find “Atlantis”."]}},
+    )
+
+
+def _calendar(description: str) -> dict:
+    return {"description": description, "content": {"text/calendar": {"schema": _text()}}}
+
+
+def api_description(*, base_url: str) -> dict:
+    """The OpenAPI 3.1 description of every public JSON and calendar endpoint."""
+    feed_params = search_parameters(FeedFilter)
+    calendar_params = search_parameters(MeetingFilter) + [
+        {
+            "name": "sort",
+            "in": "query",
+            "required": False,
+            "description": _("Nearest first (with a place) or soonest first."),
+            "schema": {"type": "string", "enum": ["distance", "soonest"]},
+        }
+    ]
+    example_row = {
+        "name": "Monday Big Book",
+        "slug": "monday-big-book-mon",
+        "day": 1,
+        "time": "19:00",
+        "end_time": "20:00",
+        "timezone": "America/Chicago",
+        "formatted_address": "519 Oak Grove St, Minneapolis, MN 55403, USA",
+        "regions": ["MN", "Minneapolis"],
+        "approximate": "no",
+        "types": ["B", "O"],
+        "attendance_option": "in_person",
+        "updated": "2026-03-05 18:04:00",
+    }
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "RecoveryMap public API",
+            "version": "1.0",
+            "description": _(
+                "Every public meeting as a Meeting Guide feed (the format of TSML UI and the "
+                "Meeting Guide app), one feed per fellowship, and searches as calendars. No "
+                "key, no sign-in; any site may read the feeds from a browser (CORS)."
+            ),
+        },
+        "servers": [{"url": base_url}],
+        "paths": {
+            "/api/meetings.json": {
+                "get": {
+                    "operationId": "meetingFeed",
+                    "summary": _("Meeting Guide feed"),
+                    "description": _(
+                        "Every public meeting, or those the search parameters pick, streamed "
+                        "as one JSON array. TSML UI and the Meeting Guide app read one "
+                        "fellowship per feed: give fellowship=."
+                    ),
+                    "parameters": feed_params,
+                    "responses": {
+                        "200": {
+                            "description": _("The meetings."),
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/Meeting"},
+                                    },
+                                    "example": [example_row],
+                                }
+                            },
+                        },
+                        "400": _bad_request(),
+                    },
+                }
+            },
+            "/api/feeds.json": {
+                "get": {
+                    "operationId": "feedIndex",
+                    "summary": _("Feeds by fellowship"),
+                    "description": _("A Meeting Guide feed address for each fellowship."),
+                    "responses": {"200": _json("FeedIndex", _("The feeds."))},
+                }
+            },
+            "/meetings.ics": {
+                "get": {
+                    "operationId": "searchCalendar",
+                    "summary": _("A search as a calendar"),
+                    "description": _(
+                        "The search's meetings (at most 500) as weekly events to subscribe "
+                        "to. Without a place: online meetings, soonest first."
+                    ),
+                    "parameters": calendar_params,
+                    "responses": {
+                        "200": _calendar(_("An iCalendar file.")),
+                        "400": {
+                            "description": _("A parameter is not valid."),
+                            "content": {"text/plain": {"schema": _text()}},
+                        },
+                    },
+                }
+            },
+            "/meetings/{slug}.ics": {
+                "get": {
+                    "operationId": "meetingCalendar",
+                    "summary": _("One meeting as a calendar event"),
+                    "parameters": [
+                        {
+                            "name": "slug",
+                            "in": "path",
+                            "required": True,
+                            "description": _("The meeting's slug, as in the feed."),
+                            "schema": {"type": "string"},
+                            "example": "monday-big-book-mon",
+                        }
+                    ],
+                    "responses": {
+                        "200": _calendar(_("A weekly recurring event.")),
+                        "404": {"description": _("No listed meeting has that slug.")},
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": {"Meeting": MEETING_GUIDE_ROW, "Error": ERROR, "FeedIndex": FEED_INDEX}
+        },
+    }
+
+
+# The same description, as a page --------------------------------------------------------
+
+
+def _type_words(schema: dict) -> str:
+    """A schema in a few words for the docs page: "array of string (one of a, b)"."""
+    if "$ref" in schema:
+        return schema["$ref"].rsplit("/", 1)[-1]
+    if schema.get("type") == "array":
+        return f"array of {_type_words(schema.get('items', {}))}"
+    words = schema.get("type", "")
+    if "enum" in schema:
+        shown = ", ".join(schema["enum"][:12]) + (", …" if len(schema["enum"]) > 12 else "")
+        words += f" ({shown})"
+    return words
+
+
+def docs_sections(description: dict) -> dict:
+    """What the docs page shows, read from the description: operations with their
+    parameters and responses, and the schemas' properties."""
+    import json
+
+    operations = []
+    for path, methods in description["paths"].items():
+        for method, op in methods.items():
+            responses = []
+            for code, response in op["responses"].items():
+                for media, content in (response.get("content") or {"": {}}).items():
+                    example = content.get("example")
+                    responses.append(
+                        {
+                            "code": code,
+                            "description": response["description"],
+                            "media": media,
+                            "schema": _type_words(content["schema"]) if content else "",
+                            "example": (
+                                json.dumps(example, indent=2, ensure_ascii=False)
+                                if example is not None
+                                else ""
+                            ),
+                        }
+                    )
+            operations.append(
+                {
+                    "id": op["operationId"],
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op.get("summary", ""),
+                    "description": op.get("description", ""),
+                    "parameters": [
+                        {
+                            "name": p["name"],
+                            "where": p["in"],
+                            "type": _type_words(p["schema"]),
+                            "description": p.get("description", ""),
+                        }
+                        for p in op.get("parameters", [])
+                    ],
+                    "responses": responses,
+                }
+            )
+    schemas = [
+        {
+            "name": name,
+            "description": schema.get("description", ""),
+            "properties": [
+                {
+                    "name": prop,
+                    "type": _type_words(value),
+                    "required": prop in schema.get("required", []),
+                    "description": value.get("description", ""),
+                }
+                for prop, value in schema.get("properties", {}).items()
+            ],
+        }
+        for name, schema in description["components"]["schemas"].items()
+    ]
+    return {"operations": operations, "schemas": schemas}

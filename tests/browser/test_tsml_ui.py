@@ -1,0 +1,149 @@
+"""Our feed in the field's real client: TSML UI (built, in ../shared/clients/tsml-ui/),
+embedded in a page of another site (another origin, so CORS is exercised) and pointed at
+the live server's feed, lists every meeting we export, online ones included.
+"""
+
+import functools
+import io
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+from urllib.request import urlopen
+
+import pytest
+from django.core.management import call_command
+
+from directory.models import Fellowship
+from meetings.formats import parse
+from meetings.importing import meetings_import
+
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+TSML_UI = SHARED / "clients" / "tsml-ui" / "app.js"
+MINNEAPOLIS = SHARED / "data" / "aa-minneapolis-2018.meeting-guide.json"
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not (TSML_UI.exists() and MINNEAPOLIS.exists()),
+        reason="../shared (TSML UI and the sample feeds) is not beside the project",
+    ),
+]
+
+
+class _SiteHandler(BaseHTTPRequestHandler):
+    """A service body's site: one page embedding TSML UI, and the client's script."""
+
+    def __init__(self, *args, feed_url: str, **kwargs):
+        self.feed_url = feed_url
+        super().__init__(*args, **kwargs)
+
+    def do_GET(self):  # noqa: N802 (the standard library's name)
+        if self.path == "/app.js":
+            body, kind = TSML_UI.read_bytes(), "text/javascript"
+        elif self.path in {"/", "/meetings/"}:
+            body = (
+                '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+                "<title>Meetings</title></head><body>"
+                f'<div id="tsml-ui" data-src="{self.feed_url}"></div>'
+                '<script src="/app.js" async></script></body></html>'
+            ).encode()
+            kind = "text/html; charset=utf-8"
+        else:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def site(live_server):
+    """The other site, on 127.0.0.1 and a port of its own, with TSML UI on our feed."""
+    feed_url = f"{live_server.url}/api/meetings.json"
+    handler = functools.partial(_SiteHandler, feed_url=feed_url)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}/", feed_url=feed_url)
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def demo_and_minneapolis(live_server):
+    """A small demo directory and the Minneapolis sample feed imported as AA."""
+    call_command("loaddata", "fellowships", "meeting_types", verbosity=0)
+    call_command("load_places", stdout=io.StringIO())
+    call_command("seed_demo", meetings=80, seed=11, stdout=io.StringIO())
+    meetings_import(
+        records=parse(MINNEAPOLIS.read_bytes(), "meeting-guide"),
+        fellowship=Fellowship.objects.get(slug="aa"),
+        source="minneapolis",
+        type_map={"HE": ""},
+        default_timezone="America/Chicago",
+    )
+
+
+def _local_only(route):
+    """Only this machine (our live server, the other site): map tiles and the rest abort."""
+    if urlsplit(route.request.url).hostname in {"127.0.0.1", "localhost"}:
+        route.fallback()
+    else:
+        route.abort()
+
+
+_COUNTS = """name => Object.fromEntries(
+    [...document.querySelectorAll(`#tsml-ui [aria-labelledby="${name}"] button`)]
+        .filter(b => b.children.length === 2)
+        .map(b => [b.children[0].textContent, Number(b.children[1].textContent)]))"""
+
+
+def _counts(page, dropdown: str) -> dict[str, int]:
+    """TSML UI's own counts of the meetings it lists, by the options of one of its
+    filters (weekday, type...): what it shows beside each option."""
+    return page.evaluate(_COUNTS, dropdown)
+
+
+def test_tsml_ui_lists_every_meeting_we_export_online_ones_included(
+    browser, live_server, site, demo_and_minneapolis
+):
+    with urlopen(site.feed_url) as response:  # noqa: S310 (the live server, on 127.0.0.1)
+        exported = json.load(response)
+    online = [row for row in exported if row["attendance_option"] == "online"]
+    assert len(exported) > 1000 and len(online) >= 3
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context.route("**/*", _local_only)
+    page = context.new_page()
+    warnings = []
+    page.on(
+        "console",
+        lambda message: message.type == "warning" and warnings.append(message.text),
+    )
+    page.goto(site.url)
+    page.locator("#tsml-ui tbody td.tsml-name a").first.wait_for()
+    assert [text for text in warnings if text.startswith("TSML UI")] == []
+    # Every meeting has one weekday: the days' counts add up to all it lists (the list
+    # itself grows 25 rows at a time as it is scrolled, too slowly to read whole).
+    by_day = _counts(page, "weekday")
+    assert sum(by_day.values()) == len(exported)
+    # Online and in person as TSML UI derives them from our rows (hybrid is both).
+    by_type = _counts(page, "type")
+    attendance = [row["attendance_option"] for row in exported]
+    assert by_type["Online"] == sum(a in {"online", "hybrid"} for a in attendance)
+    assert by_type["In-person"] == sum(a in {"in_person", "hybrid"} for a in attendance)
+
+    # One online meeting's page in the client: told as online, with its join button.
+    meeting = online[0]
+    page.goto(f"{site.url}#/{meeting['slug']}")
+    page.get_by_role("heading", name=meeting["name"]).first.wait_for()
+    assert page.locator(f'a[href="{meeting["conference_url"]}"]').count() >= 1
+    context.close()
