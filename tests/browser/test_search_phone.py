@@ -89,7 +89,7 @@ def test_a_spanish_online_meeting_in_the_next_hour(new_context, chicago, screen)
     page.goto("/")
     page.get_by_role("link", name="Online now").click()
     open_filters(page)
-    page.get_by_label("Language", exact=True).select_option(label="Spanish")
+    page.get_by_role("combobox", name="Language").select_option(label="Spanish")
     page.get_by_role("button", name="Show meetings").click()
     assert first_result_on_screen(page, screen) == "Grupo en línea"
     expect(page.locator("main ol.results > li").first.locator(".tags")).to_contain_text("Spanish")
