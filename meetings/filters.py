@@ -8,6 +8,7 @@ the order. Bad values become form errors shown beside the search, never a 500.
 import datetime as dt
 import functools
 import operator
+from dataclasses import dataclass
 from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
@@ -38,7 +39,6 @@ SOONEST_WINDOWS_HOURS = (1, 3, 12, 48)
 # Nearest first reads a page from these smaller circles when it can (each try is a
 # count; fewer, wider steps cost less than many small ones).
 RING_MILES = (2, 5, 10)
-ONLINE_SOON_HOURS = 6
 
 # Day names start the label: capitalized in languages that write them in lowercase.
 DAY_CHOICES = [("today", _("Today"))] + [
@@ -388,26 +388,39 @@ class MeetingFilter(django_filters.FilterSet):
         chosen = self.online_soon_filters()
         return None if chosen is None else _cache_words(chosen)
 
-    def online_soon(self, limit=5):
-        """The "Online meetings starting soon" section's meetings.
+    def online_soon(self, limit=5) -> "OnlineMatches":
+        """The online meetings that match a place search: how many (up to RESULTS_CAP)
+        and the soonest few, for the section that follows the nearby list.
 
         It does not depend on the place, so every search with the same other filters
-        shares it for a minute (the cache holds the meetings' ids in order)."""
+        shares it for a minute (the cache holds the count and the meetings' ids)."""
         chosen = self.online_soon_filters()
         if chosen is None:
-            return []
+            return NO_ONLINE
         minute = f"{self.now:%Y%m%d%H%M}"
         key = cache_key("online-soon", minute, _cache_words(chosen), version=online_version())
-        ids = cache.get(key)
-        if ids is None:
+        kept = cache.get(key)
+        if kept is None:
             base = self.queryset
             for name, value in chosen.items():
                 base = self.filters[name].filter(base, value)
-            soon = self._soonest(base.filter(attendance=Meeting.Attendance.ONLINE), keep=False)
-            ids = [m.pk for m in soon[:limit] if m.minutes_until <= ONLINE_SOON_HOURS * 60]
-            cache.set(key, ids, 60)
+            online = base.filter(attendance=Meeting.Attendance.ONLINE)
+            soonest = self._soonest(online, keep=False)
+            kept = ([m.pk for m in soonest[:limit]], soonest.count(), soonest.more_than_counted)
+            cache.set(key, kept, 60)
+        ids, count, more = kept
         by_id = self.queryset.in_bulk(ids)
-        return [by_id[pk] for pk in ids if pk in by_id]
+        return OnlineMatches([by_id[pk] for pk in ids if pk in by_id], count, more)
+
+
+@dataclass(frozen=True)
+class OnlineMatches:
+    meetings: list
+    count: int = 0
+    more_than_counted: bool = False
+
+
+NO_ONLINE = OnlineMatches([])
 
 
 ONLINE_SOON_IGNORES = {"attendance", "near", "radius", "sort", "tz"}

@@ -181,31 +181,42 @@ def _cell(vector: tuple) -> tuple[int, int]:
 
 
 def _blocks(listing: Listing) -> list[tuple]:
-    """The blocks a listing is put in; two listings are compared when they share one."""
+    """The blocks a listing is put in. A listing on the map is found by its map cell; its
+    address block ("address+") is only for listings at that address not on the map yet,
+    so listings with points are never compared by address alone: one address string in
+    many places (a chain's copies, a common street in many towns) stays cheap."""
     keys = []
     base = (listing.fellowship, listing.day)
     if listing.in_person:
         if listing.vector is not None:
             keys.append((*base, "cell", _cell(listing.vector)))
-        if listing.place is not None:
-            keys.append((*base, "place", listing.place))
-        if listing.address:
-            keys.append((*base, "address", listing.address))
+            if listing.address:
+                keys.append((*base, "address+", listing.address))
+        else:
+            if listing.place is not None:
+                keys.append((*base, "place", listing.place))
+            if listing.address:
+                keys.append((*base, "address", listing.address))
     if listing.online and listing.room:
         keys.append((*base, "room", listing.room))
     return keys
 
 
-def _neighbour_blocks(own: list[tuple]) -> list[tuple]:
-    """The blocks a listing in ``own`` blocks looks in: its own, and for a map cell the
-    eight around it."""
+def _lookups(listing: Listing, own: list[tuple]) -> list[tuple]:
+    """The blocks a listing looks in: for a map cell the nine around it and the listings
+    at its address without a point; without a point, every listing at its address."""
     keys = []
     for key in own:
-        if key[2] == "cell":
+        kind = key[2]
+        if kind == "cell":
             row, column = key[3]
             keys.extend(
                 (*key[:3], (row + dr, column + dc)) for dr in (-1, 0, 1) for dc in (-1, 0, 1)
             )
+        elif kind == "address+":
+            keys.append((*key[:2], "address", key[3]))
+        elif kind == "address":
+            keys.extend([key, (*key[:2], "address+", key[3])])
         else:
             keys.append(key)
     return keys
@@ -274,7 +285,7 @@ def find_pairs(listings: Iterable[Listing], *, among: set[int] | None = None) ->
         if among is not None and listing.id not in among:
             continue
         seen = set()
-        for key in _neighbour_blocks(keys_of[listing.id]):
+        for key in _lookups(listing, keys_of[listing.id]):
             for other in _within_minutes(blocks.get(key, ()), listing.start):
                 if other.id == listing.id or other.id in seen:
                     continue

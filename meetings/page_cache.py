@@ -39,6 +39,11 @@ from meetings.listings import (
 from meetings.models import HAPPENING_NOW_MINUTES
 
 ONLINE_SOON_SLOT = "<!-- online-soon -->"
+# The online section has a second part, a link with its count near the top of the page
+# ("Also 7 online meetings that match"), set at ONLINE_TAB_SLOT; the section's HTML
+# holds both, the link first, split at SECTION_BREAK.
+ONLINE_TAB_SLOT = "<!-- online-tab -->"
+SECTION_BREAK = "<!-- online-section -->"
 # A soonest-first page after the first shifts whenever a meeting on an earlier page moves
 # to the back of the order, which this page cannot see: it is kept for a minute.
 LATER_SOONEST_PAGE_SECONDS = 60
@@ -62,7 +67,13 @@ class KeptPage:
     section: str | None  # the section's HTML for this minute; None: build it again
 
     def filled(self, section: str) -> str:
-        return self.html.replace(ONLINE_SOON_SLOT, section, 1)
+        return fill_online_slots(self.html, section)
+
+
+def fill_online_slots(html: str, section: str) -> str:
+    """``html`` with the online section's two parts set in (or its slots emptied)."""
+    tab, _break, body = section.rpartition(SECTION_BREAK)
+    return html.replace(ONLINE_TAB_SLOT, tab, 1).replace(ONLINE_SOON_SLOT, body, 1)
 
 
 def kept_page(key: str, now: dt.datetime) -> KeptPage | None:

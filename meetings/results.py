@@ -3,9 +3,11 @@
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.http import QueryDict
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from meetings.filters import DEFAULT_RADIUS
 from meetings.models import Meeting, MeetingType
 from meetings.schedule import Occurrence, current_or_next_occurrence
 
@@ -100,13 +102,13 @@ def map_points(rows: list[ResultRow]) -> list[dict]:
     return points
 
 
-def query_without(query, name: str, value: str | None = None) -> str:
-    """The query string less one parameter (or one of its values)."""
+def query_without(query, *names: str, value: str | None = None) -> str:
+    """The query string less some parameters (or one value of one)."""
     pairs = [
         (key, item)
         for key in query
         for item in query.getlist(key)
-        if not (key == name and (value is None or item == value))
+        if not (key in names and (value is None or item == value))
     ]
     return urlencode(pairs)
 
@@ -131,9 +133,10 @@ def place_links(form, query) -> dict:
 
 @dataclass
 class Chip:
-    label: str
+    label: str  # "Language: Spanish"
     remove_query: str
     name: str = ""
+    value: str = ""  # "Spanish": what the chip shows, its label being its accessible name
 
 
 _CHIP_FIELDS = [
@@ -151,11 +154,11 @@ def active_chips(filterset, query) -> list[Chip]:
     for name in _CHIP_FIELDS:
         field = form.fields[name]
         for raw in query.getlist(name):
-            if raw == "":
-                continue
+            if raw == "" or (name == "radius" and raw == str(DEFAULT_RADIUS)):
+                continue  # the form sends the default radius: not a filter of the person's
             label = _choice_label(field, raw, filterset.point if name == "near" else None)
             text = _("%(filter)s: %(value)s") % {"filter": field.label, "value": label}
-            chips.append(Chip(text, query_without(query, name, raw), name))
+            chips.append(Chip(text, query_without(query, name, value=raw), name, label))
     return chips
 
 
@@ -170,6 +173,38 @@ def _choice_label(field, raw: str, point) -> str:
         if str(value) == raw:
             return str(label)
     return raw
+
+
+@dataclass
+class WayOn:
+    """A way on from an empty page: the same search less one filter, and what it finds."""
+
+    label: str
+    query: str
+    count: int
+    more_than_counted: bool
+
+
+WAYS_ON_SHOWN = 6
+
+
+def ways_on(filterset, chips: list[Chip]) -> list[WayOn]:
+    """For a search that found nothing: the same search less each of its filters in
+    turn (the place and radius kept), with how many meetings each would find."""
+    ways = []
+    for chip in chips:
+        if chip.name in {"near", "radius"}:
+            continue
+        other = type(filterset)(
+            QueryDict(chip.remove_query), queryset=filterset.queryset, now=filterset.now
+        )
+        if other.is_valid() and (count := other.results.count()):
+            ways.append(
+                WayOn(chip.label, chip.remove_query, count, other.results.more_than_counted)
+            )
+        if len(ways) == WAYS_ON_SHOWN:
+            break
+    return ways
 
 
 # The types offered as checkboxes; any other code still works in the URL.

@@ -23,7 +23,7 @@ from directory.models import Fellowship, Group
 from meetings.calendar import calendar_for, meeting_calendar, meeting_event_data
 from meetings.duplicates import also_listed_by
 from meetings.feeds import CALENDAR_LIMIT, feed_json
-from meetings.filters import FeedFilter, MeetingFilter
+from meetings.filters import NO_ONLINE, FeedFilter, MeetingFilter
 from meetings.forms import ProblemReportForm
 from meetings.listings import base_version, cache_key
 from meetings.models import Meeting, ProblemReport, Source, SyncAttempt, mark_reported_gone
@@ -31,6 +31,9 @@ from meetings.openapi import api_description, docs_sections
 from meetings.page_cache import (
     LATER_SOONEST_PAGE_SECONDS,
     ONLINE_SOON_SLOT,
+    ONLINE_TAB_SLOT,
+    SECTION_BREAK,
+    fill_online_slots,
     keep_online_soon,
     keep_page,
     kept_page,
@@ -46,6 +49,7 @@ from meetings.results import (
     query_without,
     result_row,
     type_choices,
+    ways_on,
 )
 from meetings.schedule import current_or_next_occurrence
 from meetings.services import problem_report_submit
@@ -86,7 +90,7 @@ class MeetingSearchView(FilterView):
         response.render()
         html = response.content.decode()
         section = self._online_soon_html(self.online_soon)
-        response.content = html.replace(ONLINE_SOON_SLOT, section, 1)
+        response.content = fill_online_slots(html, section)
         if reach is not None:
             keep_page(
                 key,
@@ -99,15 +103,24 @@ class MeetingSearchView(FilterView):
             )
         return response
 
-    def _online_soon_html(self, meetings) -> str:
-        """The "Online meetings starting soon" section, told in the visitor's zone."""
-        if not meetings:
+    def _online_soon_html(self, online) -> str:
+        """The online meetings that match a place search (the soonest, and how many),
+        told in the visitor's zone: the section and the link to it at the top."""
+        if not online.count:
             return ""
+        meetings = online.meetings
         mark_reported_gone(meetings)
         zone = self.filterset.visitor_zone
         wanted = self.filterset.wanted_types()
         rows = [result_row(m, self.now, zone=zone, wanted=wanted) for m in meetings]
-        return render_to_string("meetings/_online_soon.html", {"online_soon": rows}, self.request)
+        context = {
+            "online_soon": rows,
+            "online_count": online.count,
+            "online_more": online.more_than_counted,
+            "online_query": query_without(self.request.GET, *ONLINE_LINK_DROPS),
+            "section_break": SECTION_BREAK,
+        }
+        return render_to_string("meetings/_online_soon.html", context, self.request)
 
     def _page_valid_until(self) -> dt.datetime:
         """Until the first of the page's words that change with the clock would change
@@ -166,7 +179,7 @@ class MeetingSearchView(FilterView):
         ]
         self.rows = rows
         self.page_number = context["page_obj"].number if context.get("page_obj") else 1
-        self.online_soon = list(filterset.online_soon()) if valid else []
+        self.online_soon = filterset.online_soon() if valid else NO_ONLINE
         view_mode = "map" if self.request.GET.get("view") == "map" else "list"
         chips = active_chips(filterset, self.request.GET)
         context.update(
@@ -175,7 +188,9 @@ class MeetingSearchView(FilterView):
                 "point": point,
                 "zone": zone,
                 "online_soon_slot": ONLINE_SOON_SLOT,
+                "online_tab_slot": ONLINE_TAB_SLOT,
                 "chips": chips,
+                "ways_on": ways_on(filterset, chips) if valid and not rows else [],
                 **place_links(filterset.form, self.request.GET),
                 "view_mode": view_mode,
                 "map_points": map_points(rows) if view_mode == "map" else [],
@@ -193,6 +208,8 @@ class MeetingSearchView(FilterView):
         return context
 
 
+# The online section's "see them all" is the same search less the place and its options.
+ONLINE_LINK_DROPS = ("near", "radius", "sort", "page", "view", "attendance")
 # Set beside the place, not in the filter panel.
 PLACE_FIELDS = {"near", "tz"}
 ALTERNATIVES_MILES = 10

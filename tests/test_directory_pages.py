@@ -126,7 +126,7 @@ def test_the_home_page_has_quick_links_and_a_guide_to_choosing(client):
     page = _get(client, reverse("directory:home"))
     for href in (
         "/meetings/?day=today",
-        "/meetings/?attendance=online&amp;sort=soonest",
+        "/meetings/?attendance=online&amp;time=now&amp;time=next_hour",
         "/meetings/?audience=family",
         "/meetings/?approach=secular",
         "/meetings/?focus=dual",

@@ -106,12 +106,12 @@ def test_the_online_section_follows_the_minute_while_the_page_is_kept(client, la
         start_time=dt.time(18, 45),
     )
     html, _queries = _get(client, {"near": "55404", "attendance": "in_person"})
-    assert "Online meetings starting soon" not in html
+    assert "Online meetings that match" not in html
     html, _queries = _get(client, {"near": "55404"})
     assert "Zoom at seven" in html
     clock.advance(minutes=16)  # 18:46: the online meeting began; the room's page is kept
     html, queries = _get(client, {"near": "55404"})
-    section = html[html.index("Online meetings starting soon") :]
+    section = html[html.index("Online meetings that match") :]
     assert "Happening now" in section
     assert queries < 10  # the section alone was built again, not the results
 

@@ -113,7 +113,7 @@ def test_too_few_nearby_widens_the_circle_and_says_so(client, places, now):
         make_meeting(name=f"Cambridge {i}", location=at(45.57 + i / 1000, -93.22))  # ~42 mi
     response = search(client, near="55404", radius=10)
     html = response.content.decode()
-    assert "Nothing within 10 mi" in html and "showing the nearest within 50 mi" in html
+    assert "5 meetings within 50 mi (none within 10 mi)" in html
     assert all(name.startswith("Cambridge") for name in names(response))
 
 
@@ -255,10 +255,10 @@ def test_online_meetings_starting_soon_follow_a_nearby_list(client, places, now)
         start_time=dt.time(19, 0),
     )
     html = search(client, near="55404").content.decode()
-    section = html[html.index("Online meetings starting soon") :]
+    section = html[html.index("Online meetings that match") :]
     assert "Zoom soon" in section and ">Room<" not in section
     html = search(client, near="55404", attendance="in_person").content.decode()
-    assert "Online meetings starting soon" not in html
+    assert "Online meetings that match" not in html
     assert "online-soon" not in html  # no empty section, no slot left behind
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from directory.models import Fellowship
 from meetings.models import Meeting
-from tests.conftest import make_fellowship, make_group, make_meeting, make_place
+from tests.conftest import make_fellowship, make_group, make_location, make_meeting, make_place
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +122,60 @@ def test_a_page_of_meetings_in_progress_is_kept_only_to_the_next_minute(client, 
         patch.setattr(timezone, "now", lambda: later.astimezone(dt.UTC))
         html = search(client, time="now").content.decode()
     assert "at 18:31" in html
+
+
+def make_location_far():
+    return make_location(city="Duluth", latitude=46.78, longitude=-92.1)
+
+
+def _secular():
+    return make_group(fellowship=make_fellowship(philosophy=Fellowship.Philosophy.SECULAR))
+
+
+def test_a_place_search_shows_the_matching_online_meetings_with_their_count(client, now):
+    make_place()
+    make_meeting(name="Room AA tonight", day=1, start_time=dt.time(20))
+    for hour in (19, 20, 21):
+        make_meeting(
+            name=f"Secular online {hour}",
+            group=_secular(),
+            attendance="online",
+            conference_url="https://zoom.us/j/1",
+            day=1,
+            start_time=dt.time(hour),
+        )
+    make_meeting(
+        name="Secular hybrid",
+        group=_secular(),
+        attendance="hybrid",
+        conference_url="https://zoom.us/j/2",
+        location=make_location_far(),
+    )
+    html = search(client, near="55404", approach="secular", day="today").content.decode()
+    assert "Showing the nearest" not in html and "showing the nearest" not in html
+    assert "No meetings within 100 mi of 55404 (Minneapolis, MN) match this search." in html
+    assert '<a href="#online">Also 3 online meetings that match</a>' in html
+    section = html[html.index('id="online"') :]
+    assert "Secular online 19" in section and "Secular hybrid" not in section
+    assert "Room AA tonight" not in html
+    # The way on from the empty list: the same search less one filter, with its count.
+    assert "Without “Approach: Secular”: 1 meeting" in html
+    assert "?near=55404&amp;day=today" in html
+
+
+def test_an_empty_search_with_nothing_to_drop_says_what_was_searched(client, now):
+    make_place()
+    html = search(client, near="55404").content.decode()
+    assert "No meetings within 100 mi of 55404 (Minneapolis, MN) match this search." in html
+    assert "0 meetings" not in html and "online-soon" not in html and 'href="#online"' not in html
+
+
+def test_the_online_count_and_section_are_served_with_a_kept_page(client, now, settings):
+    settings.LISTINGS_CACHE_SECONDS = 3600
+    make_place()
+    make_meeting(name="Room", day=1, start_time=dt.time(20))
+    _online("Zoom", 1, dt.time(19))
+    first = search(client, near="55404").content.decode()
+    again = search(client, near="55404").content.decode()
+    assert again == first
+    assert "Also 1 online meeting that matches" in again and "<!-- online" not in again

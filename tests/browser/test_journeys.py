@@ -1,12 +1,14 @@
 """What a person on a phone does: search, filter, open a meeting, save it to a calendar."""
 
+import datetime as dt
 import re
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DOWNTOWN, SMALL_PHONE
+from tests.browser.conftest import DOWNTOWN, MEETING_ZONE, SMALL_PHONE
 from tests.conftest import make_location, make_meeting
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -76,16 +78,26 @@ def test_a_visitor_searches_filters_opens_a_meeting_and_saves_it(page, directory
     assert page.context.offsite == []
 
 
-def test_online_now_lists_online_meetings_starting_soon(page, directory):
+def test_online_now_lists_online_meetings_in_progress_or_within_the_hour(page, directory):
+    soon = timezone.now().astimezone(MEETING_ZONE) + dt.timedelta(minutes=20)
+    make_meeting(
+        name="Online in twenty minutes",
+        group=directory.groups["aa"],
+        attendance="online",
+        conference_url="https://zoom.us/j/20",
+        day=(soon.weekday() + 1) % 7,
+        start_time=soon.time().replace(second=0, microsecond=0),
+    )
     page.goto("/")
     page.get_by_role("link", name="Online now").click()
 
     expect(page).to_have_url(re.compile(r"/meetings/\?.*attendance=online"))
     expect(page.locator("main .notice").first).to_contain_text("Showing online meetings")
     names = listed_names(page)
-    assert {m.display_name for m in directory.online} <= set(names)
+    assert "Online in twenty minutes" in names
+    assert "SMART Online Check-in" not in names  # five hours away
     for meta in page.locator("main > ol.results > li .meta").all_inner_texts():
-        assert "Online" in meta or "Hybrid" in meta, meta
+        assert "Online" in meta, meta  # online means joinable online: no hybrid rooms
 
 
 # Every control a thumb might aim for, with the box a tap actually lands on: a checkbox's
