@@ -13,7 +13,8 @@ from itertools import islice
 
 import orjson
 
-from meetings.formats.meeting_guide import feed_values, to_feed_row
+from meetings.formats.hsds import HSDS_VALUES, to_service
+from meetings.formats.meeting_guide import FEED_VALUES, feed_values, to_feed_row
 from meetings.models import Meeting, MeetingType
 
 # Meetings per chunk: one fetch from the cursor, one types query and one piece of the
@@ -25,12 +26,12 @@ FEED_CHUNK = 500
 CALENDAR_LIMIT = 500
 
 
-def _meeting_chunks(meetings) -> Iterator[tuple[list, dict[int, list[str]]]]:
-    """The meetings' ``feed_values`` rows, up to FEED_CHUNK at a time in the queryset's
-    order, each chunk with its meetings' Meeting Guide codes by meeting id."""
+def _meeting_chunks(meetings, fields=FEED_VALUES) -> Iterator[tuple[list, dict[int, list[str]]]]:
+    """The meetings' ``feed_values`` rows (of ``fields``), up to FEED_CHUNK at a time in
+    the queryset's order, each chunk with its meetings' Meeting Guide codes by meeting id."""
     spec_codes = dict(MeetingType.objects.filter(fellowship=None).values_list("id", "code"))
     links = Meeting.types.through.objects.values_list("meeting_id", "meetingtype_id")
-    rows = feed_values(meetings).iterator(chunk_size=FEED_CHUNK)
+    rows = feed_values(meetings, fields).iterator(chunk_size=FEED_CHUNK)
     while chunk := list(islice(rows, FEED_CHUNK)):
         ids = [meeting.id for meeting in chunk]
         yield chunk, _codes_by_meeting(links, ids, spec_codes)
@@ -87,3 +88,42 @@ def feed_json(meetings, *, base_url: str) -> Iterator[str]:
         yield piece.decode()
         piece = bytearray()
     yield piece.decode() + "]\n"
+
+
+def hsds_services(meetings, *, page: int, per_page: int, base_url: str, now) -> Iterator[str]:
+    """One page of the meetings as HSDS 3.0 services, in the paged list HSDS's own API
+    answers ``GET /services`` with (``total_items``, ``page_number``, ``contents``...).
+
+    The count and the page's first rows go out in the first piece (an outage is a 503).
+    """
+    total = meetings.count()
+    types = {
+        code: (category, name)
+        for code, category, name in MeetingType.objects.filter(fellowship=None).values_list(
+            "code", "category", "name"
+        )
+    }
+    start = (page - 1) * per_page
+    ids = list(meetings.values_list("id", flat=True)[start : start + per_page])
+    total_pages = max(1, -(-total // per_page))
+    head = {
+        "total_items": total,
+        "total_pages": total_pages,
+        "page_number": page,
+        "size": per_page,
+        "first_page": page == 1,
+        "last_page": page >= total_pages,
+        "empty": not ids,
+    }
+    piece = bytearray(orjson.dumps(head)[:-1] + b',"contents":[')
+    separator = b""
+    for chunk, codes in _meeting_chunks(meetings.filter(id__in=ids), HSDS_VALUES):
+        for meeting in chunk:
+            service = to_service(
+                meeting, codes.get(meeting.id, ()), types, base_url=base_url, now=now
+            )
+            piece += separator + orjson.dumps(service)
+            separator = b",\n"
+        yield piece.decode()
+        piece = bytearray()
+    yield piece.decode() + "]}\n"

@@ -48,6 +48,8 @@ def _text(kind: str = "string", **extra) -> dict:
     return {"type": kind, **extra}
 
 
+_HH_MM = _text(pattern="^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
 MEETING_GUIDE_ROW = {
     "type": "object",
     "description": "One weekly meeting, as the Meeting Guide specification writes it.",
@@ -56,7 +58,7 @@ MEETING_GUIDE_ROW = {
         "name": _text(maxLength=255),
         "slug": _text(pattern="^[A-Za-z0-9_-]{1,64}$"),
         "day": {"type": "integer", "minimum": 0, "maximum": 6, "description": "0 is Sunday."},
-        "time": _text(pattern="^([01][0-9]|2[0-3]):[0-5][0-9]$"),
+        "time": _HH_MM,
         "end_time": _text(
             pattern="^(([01][0-9]|2[0-3]):[0-5][0-9])?$",
             description=(
@@ -146,6 +148,101 @@ FEED_INDEX = {
 }
 
 
+HSDS_SERVICE = {
+    "type": "object",
+    "description": (
+        "One weekly meeting as an Open Referral HSDS 3.0 service: its group as the "
+        "organization, one weekly schedule, where it meets (physical, virtual or both)."
+    ),
+    "required": ["id", "organization_id", "name", "status", "schedules", "organization"],
+    "properties": {
+        "id": _text(format="uuid"),
+        "organization_id": _text(format="uuid"),
+        "name": _text(),
+        "description": _text(),
+        "url": _text(format="uri"),
+        "status": {"type": "string", "enum": ["active", "temporarily closed"]},
+        "assured_date": _text(format="date"),
+        "schedules": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "freq", "byday", "opens_at", "timezone"],
+                "properties": {
+                    "freq": {"type": "string", "enum": ["WEEKLY"]},
+                    "interval": {"type": "integer"},
+                    "byday": {"type": "string", "enum": ["SU", "MO", "TU", "WE", "TH", "FR", "SA"]},
+                    "opens_at": _HH_MM,
+                    "closes_at": _HH_MM,
+                    "timezone": {
+                        "type": "number",
+                        "description": "The meeting's zone's UTC offset this week, in hours.",
+                    },
+                    "notes": _text(description="The meeting's time zone (IANA name)."),
+                    "attending_type": {
+                        "type": "string",
+                        "enum": ["in_person", "hybrid", "online", "inactive"],
+                    },
+                },
+            },
+        },
+        "languages": {"type": "array", "items": {"type": "object"}},
+        "service_at_locations": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "service_id", "location_id", "location"],
+                "properties": {
+                    "location": {
+                        "type": "object",
+                        "required": ["id", "location_type"],
+                        "properties": {
+                            "location_type": {"type": "string", "enum": ["physical", "virtual"]}
+                        },
+                    }
+                },
+            },
+        },
+        "organization": {"type": "object", "required": ["id", "name", "description"]},
+    },
+}
+
+HSDS_PAGE = {
+    "type": "object",
+    "description": "A page of services, as HSDS's own API pages GET /services.",
+    "required": ["total_items", "total_pages", "page_number", "size", "contents"],
+    "properties": {
+        "total_items": {"type": "integer"},
+        "total_pages": {"type": "integer"},
+        "page_number": {"type": "integer"},
+        "size": {"type": "integer"},
+        "first_page": {"type": "boolean"},
+        "last_page": {"type": "boolean"},
+        "empty": {"type": "boolean"},
+        "contents": {"type": "array", "items": {"$ref": "#/components/schemas/HsdsService"}},
+    },
+}
+
+
+def _paging() -> list[dict]:
+    return [
+        {
+            "name": "page",
+            "in": "query",
+            "required": False,
+            "description": _("The page, from 1."),
+            "schema": {"type": "integer", "minimum": 1, "default": 1},
+        },
+        {
+            "name": "per_page",
+            "in": "query",
+            "required": False,
+            "description": _("Services per page."),
+            "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50},
+        },
+    ]
+
+
 def _json(schema_name: str, description: str, example=None) -> dict:
     content = {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}
     if example is not None:
@@ -231,6 +328,22 @@ def api_description(*, base_url: str) -> dict:
                     },
                 }
             },
+            "/api/hsds/services": {
+                "get": {
+                    "operationId": "hsdsServices",
+                    "summary": _("HSDS 3.0 services"),
+                    "description": _(
+                        "The same meetings as the feed (the same search parameters), as "
+                        "Open Referral HSDS 3.0 services for 211 and referral systems, a "
+                        "page at a time. No email or phone of anyone."
+                    ),
+                    "parameters": feed_params + _paging(),
+                    "responses": {
+                        "200": _json("HsdsServicePage", _("A page of services.")),
+                        "400": _bad_request(),
+                    },
+                }
+            },
             "/api/feeds.json": {
                 "get": {
                     "operationId": "feedIndex",
@@ -279,7 +392,13 @@ def api_description(*, base_url: str) -> dict:
             },
         },
         "components": {
-            "schemas": {"Meeting": MEETING_GUIDE_ROW, "Error": ERROR, "FeedIndex": FEED_INDEX}
+            "schemas": {
+                "Meeting": MEETING_GUIDE_ROW,
+                "Error": ERROR,
+                "FeedIndex": FEED_INDEX,
+                "HsdsServicePage": HSDS_PAGE,
+                "HsdsService": HSDS_SERVICE,
+            }
         },
     }
 

@@ -14,6 +14,8 @@ urlpatterns = [
     path("api/feeds.json", views.api_feeds, name="api-feeds"),
     path("api/openapi.json", views.api_openapi, name="api-openapi"),
     path("api/docs/", views.api_docs, name="api-docs"),
+    # The directory as Open Referral HSDS 3.0 (211 and referral systems), paged.
+    path("api/hsds/services", views.hsds_services, name="hsds-services"),
     # Before the detail route: a calendar file is the meeting's address plus ".ics".
     path("meetings/<slug:slug>.ics", views.meeting_ics, name="meeting-ics"),
     path("meetings/<slug:slug>/", views.meeting_detail, name="meeting-detail"),

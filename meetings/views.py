@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from django_filters.views import FilterView
 
 from directory.models import Fellowship, Group
+from meetings import feeds
 from meetings.calendar import calendar_for, meeting_calendar, meeting_event_data
 from meetings.duplicates import also_listed_by
 from meetings.feeds import CALENDAR_LIMIT, feed_json
@@ -383,24 +384,33 @@ def _allow_any_origin(response):
     return response
 
 
+def _preflight():
+    """The answer to a browser's CORS preflight of a feed."""
+    response = HttpResponse(status=204)
+    response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+    response["Access-Control-Allow-Headers"] = "*"
+    response["Access-Control-Max-Age"] = "86400"
+    return _allow_any_origin(response)
+
+
+def _invalid(errors: dict) -> JsonResponse:
+    """The 400 of a feed asked with bad parameters: each parameter with its messages."""
+    body = {
+        "error": "Invalid parameters.",
+        "fields": {name: [e["message"] for e in found] for name, found in errors.items()},
+    }
+    return _allow_any_origin(JsonResponse(body, status=400))
+
+
 @require_http_methods(["GET", "HEAD", "OPTIONS"])
 def meeting_feed(request):
     """/api/meetings.json: every public meeting (or those the search parameters pick)
     as a Meeting Guide feed, streamed."""
     if request.method == "OPTIONS":
-        response = HttpResponse(status=204)
-        response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-        response["Access-Control-Allow-Headers"] = "*"
-        response["Access-Control-Max-Age"] = "86400"
-        return _allow_any_origin(response)
+        return _preflight()
     filterset = FeedFilter(request.GET, queryset=Meeting.objects.public(), now=timezone.now())
     if not filterset.is_valid():
-        errors = filterset.form.errors.get_json_data()
-        body = {
-            "error": "Invalid parameters.",
-            "fields": {name: [e["message"] for e in found] for name, found in errors.items()},
-        }
-        return _allow_any_origin(JsonResponse(body, status=400))
+        return _invalid(filterset.form.errors.get_json_data())
     base_url = f"{request.scheme}://{request.get_host()}"
     key = None
     if settings.LISTINGS_CACHE_SECONDS:
@@ -417,6 +427,53 @@ def meeting_feed(request):
     pieces = feed_json(filterset.qs, base_url=base_url)
     if key is not None:
         pieces = _kept_in_cache(pieces, key)
+    response = streamed_response(pieces, content_type="application/json")
+    response["Cache-Control"] = "public, max-age=300"
+    return _allow_any_origin(response)
+
+
+# HSDS pages: as many services as asked, up to this many (a 211 loads the directory
+# page by page, as HSDS's own API has it).
+HSDS_PER_PAGE = 50
+HSDS_MAX_PER_PAGE = 1000
+
+
+def _page_errors(query) -> dict:
+    """Errors of the paging parameters, as a form's ``get_json_data`` gives them."""
+    errors = {}
+    limits = {"page": (1, None), "per_page": (1, HSDS_MAX_PER_PAGE)}
+    for name, (low, high) in limits.items():
+        value = query.get(name)
+        if value is None:
+            continue
+        if not value.isdigit() or int(value) < low or (high and int(value) > high):
+            message = (
+                _("Give a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}
+                if high
+                else _("Give a whole number from %(low)d.") % {"low": low}
+            )
+            errors[name] = [{"message": message}]
+    return errors
+
+
+@require_http_methods(["GET", "HEAD", "OPTIONS"])
+def hsds_services(request):
+    """/api/hsds/services: the public meetings (or those the feed's search parameters
+    pick) as Open Referral HSDS 3.0 services, a page at a time."""
+    if request.method == "OPTIONS":
+        return _preflight()
+    now = timezone.now()
+    filterset = FeedFilter(request.GET, queryset=Meeting.objects.public(), now=now)
+    errors = _page_errors(request.GET)
+    if not filterset.is_valid() or errors:
+        return _invalid({**filterset.form.errors.get_json_data(), **errors})
+    pieces = feeds.hsds_services(
+        filterset.qs,
+        page=int(request.GET.get("page", 1)),
+        per_page=int(request.GET.get("per_page", HSDS_PER_PAGE)),
+        base_url=f"{request.scheme}://{request.get_host()}",
+        now=now,
+    )
     response = streamed_response(pieces, content_type="application/json")
     response["Cache-Control"] = "public, max-age=300"
     return _allow_any_origin(response)

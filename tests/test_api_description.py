@@ -40,6 +40,7 @@ def test_the_description_is_valid_openapi_3_1_with_every_public_endpoint(client,
     assert set(spec["paths"]) == {
         "/api/meetings.json",
         "/api/feeds.json",
+        "/api/hsds/services",
         "/meetings.ics",
         "/meetings/{slug}.ics",
     }

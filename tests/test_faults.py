@@ -301,15 +301,18 @@ def test_an_import_killed_midway_leaves_the_database_as_it_was(monkeypatch):
 # Streams: an outage before the first byte is a 503, a cut stream is never kept -------
 
 
-def test_the_feed_answers_503_when_the_database_fails_before_its_first_rows(client, monkeypatch):
+@pytest.mark.parametrize("feed", ["meetings:meeting-feed", "meetings:hsds-services"])
+def test_the_feed_answers_503_when_the_database_fails_before_its_first_rows(
+    client, monkeypatch, feed
+):
     make_meeting()
 
-    def unreachable(meetings):
+    def unreachable(meetings, fields=None):
         raise OperationalError("could not connect to server: Connection refused")
         yield  # a generator, as the real one
 
     monkeypatch.setattr("meetings.feeds._meeting_chunks", unreachable)
-    response = client.get(reverse("meetings:meeting-feed"))
+    response = client.get(reverse(feed))
     assert response.status_code == 503
     assert response["Retry-After"] == "60"
     assert "public" not in response["Cache-Control"]

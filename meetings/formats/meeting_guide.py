@@ -256,14 +256,14 @@ class _SpecTime(Func):
         return self.as_sql(compiler, connection, template=template, **extra_context)
 
 
-def feed_values(meetings: QuerySet) -> QuerySet:
-    """The meetings as rows for ``to_feed_row``: named tuples of FEED_VALUES, in the
-    queryset's order."""
+def feed_values(meetings: QuerySet, fields: tuple[str, ...] = FEED_VALUES) -> QuerySet:
+    """The meetings as rows for ``to_feed_row``: named tuples of ``fields`` (FEED_VALUES,
+    or more of them for another format), in the queryset's order."""
     return meetings.annotate(
         feed_time=_SpecTime("start_time"),
         feed_end_time=_SpecTime("end_time"),
         feed_updated=_SpecTimestamp("last_changed"),
-    ).values_list(*FEED_VALUES, named=True)
+    ).values_list(*fields, named=True)
 
 
 # Open, closed and temporarily closed are said by the meeting's access and status, never
@@ -288,9 +288,10 @@ _NO_LOCATION = {
 
 
 @functools.cache
-def _meeting_path() -> tuple[str, str]:
-    """The meeting page's path around its slug, reversed once rather than per row."""
-    path = reverse("meetings:meeting-detail", args=["slug-placeholder"])
+def meeting_path(view: str = "meetings:meeting-detail") -> tuple[str, str]:
+    """The path of a meeting's page (or of its ``view``) around its slug, reversed once
+    rather than per row."""
+    path = reverse(view, args=["slug-placeholder"])
     before, after = path.split("slug-placeholder")
     return before, after
 
@@ -304,7 +305,7 @@ def feed_attendance(meeting) -> str:
         and meeting.status != "tc"
         and meeting.location_id is not None
         and not meeting.location__approximate
-        and _door_level(meeting)
+        and door_level(meeting)
     )
     online = meeting.attendance in {"online", "hybrid"} and bool(
         meeting.conference_url or meeting.conference_phone
@@ -314,7 +315,7 @@ def feed_attendance(meeting) -> str:
     return "in_person" if in_person else "online" if online else "inactive"
 
 
-def _door_level(meeting) -> bool:
+def door_level(meeting) -> bool:
     """Whether the formatted address has the four parts (street, city, state and ZIP,
     country) without which consumers take an address as approximate."""
     return all(
@@ -351,7 +352,7 @@ def to_feed_row(meeting, types: Iterable[str], *, base_url: str) -> dict:
         codes.add("TC")
     if attendance == "online":
         codes -= IN_PERSON_ONLY_TYPES
-    before, after = _meeting_path()
+    before, after = meeting_path()
     url = f"{base_url}{before}{meeting.slug}{after}"
     return {
         "name": meeting.name or meeting.group__name,
@@ -405,7 +406,7 @@ def _feed_location(meeting, attendance: str) -> dict:
     notes = "\n\n".join(
         filter(None, (meeting.location__directions, meeting.location__accessibility_notes))
     )
-    approximate = town_only or meeting.location__approximate or not _door_level(meeting)
+    approximate = town_only or meeting.location__approximate or not door_level(meeting)
     row = {
         "location": "" if town_only else meeting.location__name,
         "location_notes": "" if town_only else notes,
