@@ -7,6 +7,7 @@ choices, so a filter added to the search appears here without anyone writing it 
 
 from django import forms
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from meetings.filters import FeedFilter, MeetingFilter
 
@@ -52,21 +53,28 @@ _HH_MM = _text(pattern="^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 MEETING_GUIDE_ROW = {
     "type": "object",
-    "description": "One weekly meeting, as the Meeting Guide specification writes it.",
+    "description": gettext_lazy(
+        "One weekly meeting, as the Meeting Guide specification writes it."
+    ),
     "required": ["name", "slug", "day", "time", "timezone", "types", "attendance_option"],
     "properties": {
         "name": _text(maxLength=255),
         "slug": _text(pattern="^[A-Za-z0-9_-]{1,64}$"),
-        "day": {"type": "integer", "minimum": 0, "maximum": 6, "description": "0 is Sunday."},
+        "day": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 6,
+            "description": gettext_lazy("0 is Sunday."),
+        },
         "time": _HH_MM,
         "end_time": _text(
             pattern="^(([01][0-9]|2[0-3]):[0-5][0-9])?$",
-            description=(
+            description=gettext_lazy(
                 "Empty when the meeting lasts one hour (clients read one hour), also when "
                 "that hour passes midnight."
             ),
         ),
-        "timezone": _text(description="IANA zone, e.g. America/Chicago."),
+        "timezone": _text(description=gettext_lazy("IANA zone, e.g. America/Chicago.")),
         "location": _text(),
         "location_notes": _text(),
         "formatted_address": _text(),
@@ -80,12 +88,14 @@ MEETING_GUIDE_ROW = {
         "regions": {
             "type": "array",
             "items": _text(),
-            "description": "General to specific: state, city, neighbourhood.",
+            "description": gettext_lazy("General to specific: state, city, neighbourhood."),
         },
         "approximate": {
             "type": "string",
             "enum": ["yes", "no"],
-            "description": "yes: the address is only a town or area (an online meeting's).",
+            "description": gettext_lazy(
+                "yes: the address is only a town or area (an online meeting's)."
+            ),
         },
         "latitude": {"type": "number", "minimum": -90, "maximum": 90},
         "longitude": {"type": "number", "minimum": -180, "maximum": 180},
@@ -103,11 +113,11 @@ MEETING_GUIDE_ROW = {
         "notes": _text(),
         "updated": _text(
             pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
-            description="When the listing last really changed, UTC.",
+            description=gettext_lazy("When the listing last really changed, UTC."),
         ),
         "url": _text(format="uri"),
         "feedback_url": _text(format="uri"),
-        "fellowship": _text(description="Our fellowship's slug (not in the spec)."),
+        "fellowship": _text(description=gettext_lazy("Our fellowship's slug (not in the spec).")),
     },
 }
 
@@ -119,7 +129,9 @@ ERROR = {
         "fields": {
             "type": "object",
             "additionalProperties": {"type": "array", "items": _text()},
-            "description": "What is wrong with each parameter, in words for a person.",
+            "description": gettext_lazy(
+                "What is wrong with each parameter, in words for a person."
+            ),
         },
     },
 }
@@ -134,14 +146,16 @@ FEED_INDEX = {
                 "type": "object",
                 "required": ["fellowship", "name", "url", "page"],
                 "properties": {
-                    "fellowship": _text(description="The fellowship's slug."),
+                    "fellowship": _text(description=gettext_lazy("The fellowship's slug.")),
                     "name": _text(),
-                    "url": _text(format="uri", description="Its Meeting Guide feed."),
+                    "url": _text(format="uri", description=gettext_lazy("Its Meeting Guide feed.")),
                     "page": _text(format="uri"),
                 },
             },
         },
-        "all": _text(format="uri", description="Every public meeting, all fellowships."),
+        "all": _text(
+            format="uri", description=gettext_lazy("Every public meeting, all fellowships.")
+        ),
         "openapi": _text(format="uri"),
         "docs": _text(format="uri"),
     },
@@ -176,9 +190,13 @@ HSDS_SERVICE = {
                     "closes_at": _HH_MM,
                     "timezone": {
                         "type": "number",
-                        "description": "The meeting's zone's UTC offset this week, in hours.",
+                        "description": gettext_lazy(
+                            "The meeting's zone's UTC offset this week, in hours."
+                        ),
                     },
-                    "notes": _text(description="The meeting's time zone (IANA name)."),
+                    "notes": _text(
+                        description=gettext_lazy("The meeting's time zone (IANA name).")
+                    ),
                     "attending_type": {
                         "type": "string",
                         "enum": ["in_person", "hybrid", "online", "inactive"],
@@ -209,7 +227,7 @@ HSDS_SERVICE = {
 
 HSDS_PAGE = {
     "type": "object",
-    "description": "A page of services, as HSDS's own API pages GET /services.",
+    "description": gettext_lazy("A page of services, as HSDS's own API pages GET /services."),
     "required": ["total_items", "total_pages", "page_number", "size", "contents"],
     "properties": {
         "total_items": {"type": "integer"},
@@ -291,7 +309,7 @@ def api_description(*, base_url: str) -> dict:
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
-            "title": "RecoveryMap public API",
+            "title": _("RecoveryMap public API"),
             "version": "1.0",
             "description": _(
                 "Every public meeting as a Meeting Guide feed (the format of TSML UI and the "
