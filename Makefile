@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev setup lint fmt bench clean gettext messages
+.PHONY: run test install install-dev setup lint fmt bench clean gettext messages check-messages
 
 $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "RecoveryMap needs Python 3.11 or newer"'
@@ -56,9 +56,23 @@ messages: install-dev gettext
 	$(MAKEMESSAGES)
 	$(PY) manage.py compilemessages -l es --ignore=.venv
 
-test: install-dev gettext
+# No string left behind (issue 15): makemessages leaves the catalogue as it is (but for
+# its creation date), and the committed .mo is the .po compiled. On failure the .po is
+# left as makemessages rebuilt it, so `git diff locale/` shows what to translate.
+CATALOGUE := locale/es/LC_MESSAGES/django
+check-messages: install-dev gettext
 	mkdir -p var
-	$(PY) manage.py compilemessages -l es --ignore=.venv
+	cp $(CATALOGUE).po var/django.po.committed
+	$(MAKEMESSAGES)
+	@diff -q -I '^"POT-Creation-Date:' var/django.po.committed $(CATALOGUE).po >/dev/null || { \
+	  echo "$(CATALOGUE).po is not what makemessages makes of the code: translate the new or changed strings (git diff locale/)." >&2; exit 1; }
+	cp var/django.po.committed $(CATALOGUE).po
+	msgfmt --check-format -o var/django.mo $(CATALOGUE).po
+	@cmp -s var/django.mo $(CATALOGUE).mo || { \
+	  echo "$(CATALOGUE).mo is not $(CATALOGUE).po compiled: run make messages and commit locale/." >&2; exit 1; }
+
+test: install-dev check-messages
+	mkdir -p var
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run

@@ -91,7 +91,7 @@ class Fellowship(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return self.local_name  # in forms, menus and the admins, in the page's language
 
     def get_absolute_url(self):
         return reverse("directory:fellowship-detail", args=[self.slug])

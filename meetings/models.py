@@ -92,7 +92,7 @@ class MeetingType(models.Model):
         ]
 
     def __str__(self):
-        return self.name if self.fellowship_id is None else f"{self.name} ({self.fellowship})"
+        return self.label if self.fellowship_id is None else f"{self.label} ({self.fellowship})"
 
     @property
     def is_spec(self) -> bool:

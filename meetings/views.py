@@ -13,9 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 from django_filters.views import FilterView
 
@@ -244,9 +243,9 @@ def _shown_instead(request, meeting: Meeting, view_name: str):
 
 # For a fellowship whose own tips are not written yet.
 GENERAL_TIPS = [
-    _lazy("You don't have to speak: listening is enough."),
-    _lazy("Arriving a few minutes early makes it easier to find the room and meet someone."),
-    _lazy("There is usually no fee, and no one will ask for your last name."),
+    gettext_lazy("You don't have to speak: listening is enough."),
+    gettext_lazy("Arriving a few minutes early makes it easier to find the room and meet someone."),
+    gettext_lazy("There is usually no fee, and no one will ask for your last name."),
 ]
 
 

@@ -267,3 +267,24 @@ def test_the_503_and_500_pages_speak_spanish_under_es(client, monkeypatch):
     assert response.status_code == 500
     assert "Algo salió mal de nuestro lado" in response.content.decode()
     assert 'href="/es/"' in response.content.decode()
+
+
+def test_the_next_date_reads_the_spanish_way(client):
+    url = make_meeting(day=1).get_absolute_url()
+    page = client.get("/es" + url).content.decode()
+    assert re.search(r"<strong>Lunes \d{1,2} de [a-z]{3}</strong>", page)
+    english = client.get(url).content.decode()
+    assert re.search(r"<strong>Monday \d{1,2} [A-Z][a-z]{2}</strong>", english)
+
+
+def test_an_organizers_forms_name_fellowships_and_types_in_spanish(client, spec_types):
+    aa = make_fellowship(name="Alcoholics Anonymous")
+    FellowshipTranslation.objects.create(fellowship=aa, language="es", name="Alcohólicos Anónimos")
+    MeetingType.objects.filter(code="W").update(name_es="Mujeres")
+    group = make_group(fellowship=aa)
+    meeting = make_meeting(group=group)
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    group_page = client.get(f"/es/admin/directory/group/{group.pk}/change/").content.decode()
+    assert "Alcohólicos Anónimos" in group_page
+    meeting_page = client.get(f"/es/admin/meetings/meeting/{meeting.pk}/change/").content.decode()
+    assert "Mujeres" in meeting_page and ">Women<" not in meeting_page

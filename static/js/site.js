@@ -29,13 +29,15 @@
       var end = new Date(line.getAttribute("data-end"));
       if (isNaN(start) || isNaN(end)) return;
       try {
-        var day = new Intl.DateTimeFormat(undefined, {
+        // In the page's language ("lun, 1 dic" on /es/), not the browser's.
+        var locale = document.documentElement.lang || undefined;
+        var day = new Intl.DateTimeFormat(locale, {
           weekday: "short", day: "numeric", month: "short", timeZone: zone
         });
-        var time = new Intl.DateTimeFormat(undefined, {
+        var time = new Intl.DateTimeFormat(locale, {
           hour: "numeric", minute: "2-digit", timeZone: zone
         });
-        var named = new Intl.DateTimeFormat(undefined, {
+        var named = new Intl.DateTimeFormat(locale, {
           hour: "numeric", minute: "2-digit", timeZone: zone, timeZoneName: "short"
         });
         line.textContent = line.getAttribute("data-template")
