@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.conf import settings
 from django.db import connections, router, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_update_with_history
@@ -279,6 +280,44 @@ def _address_key(address, city, state, postal_code, approximate) -> tuple:
     )
 
 
+# Beyond a record's point, the furthest a place it can be found at lies in degrees: the
+# cells ``_Importer._nearby`` looks in are 0.01° either side of the point's own, rounded.
+_NEARBY_DEGREES = 0.03
+
+
+def _scope(locations: list[ImportedLocation]) -> Q | None:
+    """The locations an import of ``locations`` can resolve to, or None for all: those
+    not on the map yet (a record with a point may give them one), those within the box
+    around the records' points (with a margin), and, for a record found by its address
+    alone, every location in its state (one address is in one state: a superset, so the
+    first place at an address is the same as when every location is read)."""
+    scope = Q(latitude__isnull=True)
+    points = [loc for loc in locations if loc.has_point]
+    if points:
+        lats = [loc.latitude for loc in points]
+        lngs = [loc.longitude for loc in points]
+        scope |= Q(
+            latitude__gte=min(lats) - _NEARBY_DEGREES,
+            latitude__lte=max(lats) + _NEARBY_DEGREES,
+            longitude__gte=min(lngs) - _NEARBY_DEGREES,
+            longitude__lte=max(lngs) + _NEARBY_DEGREES,
+        )
+    states = set()
+    for loc in locations:
+        if loc.has_point:
+            continue
+        key = _address_key(loc.address, loc.city, loc.state, loc.postal_code, loc.is_approximate)
+        if any(key[:4]):  # else found by no address: always a new place
+            states.add(key[2])
+    for state in sorted(states):
+        if not state or not state.isascii():
+            # The database folds case only for ASCII (SQLite), and "no state" matches
+            # any spacing: read them all.
+            return None
+        scope |= Q(state__icontains=state)
+    return scope
+
+
 def _label(record: ImportedMeeting) -> str:
     """How the summary names a record: its slug, or its id and name when it has no slug."""
     return record.key if record.slug else f"{record.key} ({record.name[:40]})"
@@ -288,9 +327,15 @@ def _group_key(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
-def _free_slug(base: str, taken: set[str], limit: int = 64) -> str:
-    """``base``, or ``base-2``, ``base-3``... whichever is free; at most ``limit`` long."""
-    base = base[:limit].strip("-") or "meeting"
+def _slug_base(base: str, limit: int = 64) -> str:
+    """The first slug ``_free_slug`` tries for ``base``."""
+    return base[:limit].strip("-") or "meeting"
+
+
+def _free_slug(base: str, taken, limit: int = 64) -> str:
+    """``base``, or ``base-2``, ``base-3``... whichever is free; at most ``limit`` long.
+    ``taken`` is a set or a ``_TakenSlugs``."""
+    base = _slug_base(base, limit)
     slug, n = base, 2
     while slug in taken:
         suffix = f"-{n}"
@@ -298,6 +343,30 @@ def _free_slug(base: str, taken: set[str], limit: int = 64) -> str:
         n += 1
     taken.add(slug)
     return slug
+
+
+class _TakenSlugs:
+    """Which slugs of ``queryset`` are taken, read only as far as an import asks: the
+    slugs it expects to want, in batches up front, and any other (a numbered form after
+    a collision) one at a time when asked. Reading every slug of the directory cost each
+    import of a national sync a scan of 100,000 rows."""
+
+    def __init__(self, queryset, expected: Iterable[str] = ()):
+        self.queryset = queryset
+        self.known: dict[str, bool] = {}
+        wanted = sorted(set(expected))
+        for i in range(0, len(wanted), BATCH):
+            chunk = wanted[i : i + BATCH]
+            found = set(self.queryset.filter(slug__in=chunk).values_list("slug", flat=True))
+            self.known.update((slug, slug in found) for slug in chunk)
+
+    def __contains__(self, slug: str) -> bool:
+        if slug not in self.known:
+            self.known[slug] = self.queryset.filter(slug=slug).exists()
+        return self.known[slug]
+
+    def add(self, slug: str) -> None:
+        self.known[slug] = True
 
 
 @dataclass(eq=False)
@@ -359,12 +428,15 @@ class _Importer:
         )
         self.new_local_types: dict[str, MeetingType] = {}
         self.local_names: dict[str, str] = {}  # a name the source gives its own code
-        self._load_locations()
 
     # -- reading --------------------------------------------------------------------
 
     def read(self, records):
         summary = self.summary
+        records = list(records)
+        self._load_locations(
+            [r.location for r in records if isinstance(r, ImportedMeeting) and r.location]
+        )
         seen: set[str] = set()
         for item in records:
             summary.read += 1
@@ -485,8 +557,11 @@ class _Importer:
 
     # -- locations --------------------------------------------------------------------
 
-    def _load_locations(self):
-        """Index every location by address and point, in one query."""
+    def _load_locations(self, wanted: list[ImportedLocation]):
+        """Index the locations the source's ``wanted`` locations can be, by address and
+        point, in one query: when each of them has a point, those around the points
+        (and those not on the map yet); else every location (one without a point is
+        found by its address alone, wherever that is)."""
         # (address key, lat to 2 places, lng to 2 places) -> places there: a record's
         # point is compared with those of its own and the eight neighbouring cells.
         self.cells: dict[tuple, list[_Place]] = defaultdict(list)
@@ -504,6 +579,8 @@ class _Importer:
             "timezone",
             *FILLABLE_LOCATION_FIELDS,
         )
+        if (scope := _scope(wanted)) is not None:
+            rows = rows.filter(scope)
         for pk, address, city, state, postal, approx, lat, lng, tz, *fillable in rows.iterator(
             chunk_size=5000
         ):
@@ -695,7 +772,18 @@ class _Importer:
         groups = Group.objects.filter(fellowship=self.fellowship).values_list("id", "name")
         self.groups = {_group_key(name): pk for pk, name in groups}
         self.new_groups: dict[str, Group] = {}
-        self.taken_slugs = set(Meeting.objects.values_list("slug", flat=True))
+        new_rows = [row for row in self.rows if row.record.key not in existing]
+        self.taken_slugs = _TakenSlugs(
+            Meeting.objects.all(), (_slug_base(self._wanted_slug(row.record)) for row in new_rows)
+        )
+        self.taken_group_slugs = _TakenSlugs(
+            Group.objects.all(),
+            (
+                _slug_base(slugify(row.group_key) or "group")
+                for row in self.rows
+                if _group_key(row.group_key) not in self.groups
+            ),
+        )
         self.creates: list[tuple[Meeting, _Row]] = []
         self.updates: list[tuple[dict, _Row, bool]] = []  # (current values, row, retyped)
         for index, row in enumerate(self.rows, start=1):
@@ -781,8 +869,6 @@ class _Importer:
         if key in self.groups:
             return self.groups[key], None
         if key not in self.new_groups:
-            if not hasattr(self, "taken_group_slugs"):
-                self.taken_group_slugs = set(Group.objects.values_list("slug", flat=True))
             self.new_groups[key] = Group(
                 fellowship=self.fellowship,
                 name=row.group_key,
@@ -792,9 +878,9 @@ class _Importer:
             )
         return None, self.new_groups[key]
 
-    def _new_meeting(self, row: _Row) -> Meeting:
-        record = row.record
-        # The source's slug when it is a valid one of ours; else one from name and day.
+    @staticmethod
+    def _wanted_slug(record: ImportedMeeting) -> str:
+        """The source's slug when it is a valid one of ours; else one from name and day."""
         if _SLUG_OK.match(record.slug) and len(record.slug) <= 64:
             wanted = record.slug
         else:
@@ -803,8 +889,12 @@ class _Importer:
             wanted = (
                 (slugify(record.name)[:52].strip("-") or "meeting") + "-" + _DAY_SUFFIX[record.day]
             )
+        return wanted
+
+    def _new_meeting(self, row: _Row) -> Meeting:
+        record = row.record
         return Meeting(
-            slug=_free_slug(wanted, self.taken_slugs),
+            slug=_free_slug(self._wanted_slug(record), self.taken_slugs),
             source=self.source,
             source_key=record.key[:255],
             feed_id=self.feed_id,

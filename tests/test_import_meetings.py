@@ -358,6 +358,43 @@ def test_an_address_already_listed_is_reused_and_a_taken_slug_is_made_unique(ref
     ]
 
 
+def test_a_source_finds_places_far_from_its_others_and_numbers_past_taken_slugs(reference):
+    # An import reads only the places its rows can be at (around its points, and for a
+    # row without a point every place in its state) and only the slugs it may want.
+    duluth = "1 Main St, Duluth, MN 55802, USA"
+    run(
+        [
+            feed_row(),
+            feed_row(slug="morning-serenity-2", name="Noon Serenity", time="12:00"),
+            feed_row(slug="duluth", formatted_address=duluth, latitude="46.78", longitude="-92.10"),
+        ],
+        reference,
+        source="first",
+    )
+    summary = run(
+        [
+            feed_row(latitude="44.96952"),
+            feed_row(
+                slug="harbor",
+                name="Harbor Group",
+                formatted_address="1 Main Street, Duluth, MN 55802, USA",
+                latitude="",
+                longitude="",
+            ),
+        ],
+        reference,
+        source="second",
+    )
+    assert summary.created == 2
+    assert summary.new_locations == 0
+    assert Location.objects.count() == 2
+    harbor = Meeting.objects.get(slug="harbor")
+    assert harbor.location == Meeting.objects.get(slug="duluth").location
+    assert Meeting.objects.get(source="second", name="Morning Serenity").slug == (
+        "morning-serenity-3"
+    )
+
+
 def test_the_time_zone_comes_from_the_zip_code_when_there_is_no_point(reference):
     make_place(
         code="59001", city="Absarokee", state="MT", lat=45.52, lng=-109.44, tz="America/Denver"
