@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.test.utils import override_settings
+from django.utils import timezone
 from django.utils.text import slugify
 
 from directory.models import Fellowship, Group, Location, Place, normalize_city
@@ -1144,8 +1145,9 @@ def write_plan(
             report("groups", start + len(chunk), len(plan.groups))
 
         links = 0
+        now = timezone.now()
         for start, chunk in _chunks(plan.meetings):
-            rows = [_meeting_row(m, group_ids, location_ids) for m in chunk]
+            rows = [_meeting_row(m, group_ids, location_ids, now) for m in chunk]
             Meeting.objects.bulk_create(rows)
             pairs = [
                 (row.pk, type_ids[code])
@@ -1206,8 +1208,10 @@ def _location_row(loc: PlannedLocation) -> Location:
     )
 
 
-def _meeting_row(m: PlannedMeeting, group_ids: list[int], location_ids: list[int]) -> Meeting:
-    return Meeting(
+def _meeting_row(
+    m: PlannedMeeting, group_ids: list[int], location_ids: list[int], now: dt.datetime
+) -> Meeting:
+    meeting = Meeting(
         group_id=group_ids[m.group],
         location_id=location_ids[m.location] if m.location is not None else None,
         name=m.name,
@@ -1226,6 +1230,8 @@ def _meeting_row(m: PlannedMeeting, group_ids: list[int], location_ids: list[int
         notes=m.notes,
         last_confirmed=m.last_confirmed,
     )
+    meeting.set_next_start(now)  # bulk_create skips save(); cached per (zone, day, times)
+    return meeting
 
 
 def delete_directory() -> int:

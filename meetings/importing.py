@@ -44,6 +44,8 @@ from recoverymap.lib.geo import great_circle_miles, is_timezone, timezone_at, un
 
 # Two records at one address whose points are further apart than this are two places.
 SAME_PLACE_MILES = 0.25
+# Derived from the day, times and zone: written with them (Meeting.set_next_start()).
+NEXT_START_FIELDS = ("next_start", "next_end")
 # Meeting fields an import sets; a re-import compares these (and the types) to decide
 # whether a meeting changed.
 IMPORTED_FIELDS = (
@@ -1016,6 +1018,7 @@ class _Importer:
         for meeting, row in self.creates:
             meeting.group_id = self._group(row)[0]
             meeting.location_id = row.place.id if row.place else None
+            meeting.set_next_start(now)
         created_history = self._with_history(Meeting, creates)
         self.progress("writing", len(creates) // 2, total)
         links = self._link_types([(m.pk, row.types) for m, row in self.creates])
@@ -1035,6 +1038,7 @@ class _Importer:
             meeting.location_id = row.place.id if row.place else None
             meeting.updated = now
             meeting.last_changed = row.updated or now
+            meeting.set_next_start(now)
             updates.append(meeting)
         deactivated = [instances[pk] for pk in self.deactivations]
         for meeting in deactivated:
@@ -1043,7 +1047,9 @@ class _Importer:
         changed = updates + deactivated
         if changed:
             update_objects(
-                Meeting, changed, [*IMPORTED_FIELDS, "organizer_kept", "updated", "last_changed"]
+                Meeting,
+                changed,
+                [*IMPORTED_FIELDS, "organizer_kept", "updated", "last_changed", *NEXT_START_FIELDS],
             )
             retyped = [
                 (v["id"], row.types) for v, row, types_changed in self.updates if types_changed

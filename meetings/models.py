@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from directory.models import Fellowship, Group, Location
+from meetings.next_start import LINGER, next_occurrence, to_the_minute
 from recoverymap.lib.db import MinuteOfDay
 from recoverymap.lib.geo import (
     EARTH_RADIUS_MILES,
@@ -323,6 +324,52 @@ class MeetingQuerySet(models.QuerySet):
                     condition |= span
         return self.filter(condition)
 
+    # The same three questions as ranges of the next-start index (meetings/next_start.py):
+    # one range read whatever the number of time zones, with the filters applied.
+
+    def starting_within_by_index(self, now, hours: int):
+        """As ``starting_within()``: starting in the next ``hours`` or begun under an
+        hour ago, read from ``next_start``."""
+        minute = to_the_minute(now)
+        return self.filter(
+            next_start__gte=minute - LINGER, next_start__lt=minute + dt.timedelta(hours=hours)
+        )
+
+    def in_progress_by_index(self, now):
+        """As ``in_progress()``: begun and not yet ended at ``now`` (to the minute).
+        The rows before ``now`` in the index are only those under way or just over, so
+        the range is short."""
+        minute = to_the_minute(now)
+        return self.filter(next_start__lte=minute, next_end__gt=minute)
+
+    def starting_in_next_by_index(self, now, minutes: int):
+        """As ``starting_in_next()``: starting from ``now`` to ``minutes`` later, in real
+        minutes, which across a change of clocks is what the wall-clock spans measure."""
+        minute = to_the_minute(now)
+        return self.filter(
+            next_start__gte=minute, next_start__lt=minute + dt.timedelta(minutes=minutes)
+        )
+
+    def refresh_next_starts(self, now=None, *, every: bool = False) -> int:
+        """Move on each meeting whose stored occurrence is over (ended, and begun at
+        least an hour ago) to its next one; with ``every``, recompute them all (after a
+        raw write that changed times). One UPDATE per distinct (zone, day, start, end),
+        a few thousand at most, each a range of the (zone, day, start time) index.
+        Returns the number of meetings changed."""
+        now = to_the_minute(now or timezone.now())
+        stale = self.filter(Q(next_start=None) | Q(next_start__lte=now - LINGER, next_end__lte=now))
+        rows = self if every else stale
+        clocks = list(
+            rows.order_by().values_list("timezone", "day", "start_time", "end_time").distinct()
+        )
+        changed = 0
+        for zone, day, start, end in clocks:
+            begins, ends = next_occurrence(zone, day, start, end, now) or (None, None)
+            changed += rows.filter(timezone=zone, day=day, start_time=start, end_time=end).update(
+                next_start=begins, next_end=ends
+            )
+        return changed
+
 
 def _type_links(**type_filters):
     """The meeting-type links of the outer meeting whose type matches ``type_filters``.
@@ -520,6 +567,10 @@ class Meeting(models.Model):
         validators=[validate_timezone],
         help_text=_("Taken from the location; set it for an online-only meeting."),
     )
+    # The current occurrence (meetings/next_start.py), kept by save() and by the
+    # refresh_next_starts command; the index of "starting soon" and "in progress".
+    next_start = models.DateTimeField(null=True, blank=True, editable=False)
+    next_end = models.DateTimeField(null=True, blank=True, editable=False)
     access = models.CharField(
         _("open or closed"),
         max_length=6,
@@ -627,7 +678,14 @@ class Meeting(models.Model):
     organizer_kept = models.JSONField(default=dict, blank=True, editable=False)
     # duplicate_of follows the matches (their own history records every decision).
     history = HistoricalRecords(
-        m2m_fields=[types], excluded_fields=["last_confirmed", "duplicate_of", "organizer_kept"]
+        m2m_fields=[types],
+        excluded_fields=[
+            "last_confirmed",
+            "duplicate_of",
+            "organizer_kept",
+            "next_start",
+            "next_end",
+        ],
     )
 
     objects = MeetingQuerySet.as_manager()
@@ -639,6 +697,8 @@ class Meeting(models.Model):
         indexes = [
             # Soonest first: starting_within()'s (zone, day, start time) ranges.
             models.Index(fields=["timezone", "day", "start_time"], name="meeting_zone_time_idx"),
+            # Starting soon, in the next hour, in progress: *_by_index() ranges of it.
+            models.Index(fields=["next_start", "next_end"], name="meeting_next_start_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(day__gte=0, day__lte=6), name="meeting_day_range"),
@@ -680,8 +740,25 @@ class Meeting(models.Model):
     def __str__(self):
         return f"{self.display_name} ({self.get_day_display()} {self.start_time:%H:%M})"
 
+    def save(self, *args, **kwargs):
+        # Derived from the times, as Location keeps its unit vector: never out of step.
+        self.set_next_start()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "next_start", "next_end"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("meetings:meeting-detail", args=[self.slug])
+
+    def set_next_start(self, now=None) -> None:
+        """Set ``next_start``/``next_end`` from the day, times and zone (for writers
+        that skip save(): imports, the demo)."""
+        found = None
+        if self.timezone and isinstance(self.start_time, dt.time) and self.day in self.Day.values:
+            end = self.end_time or default_end_time(self.start_time)
+            moment = to_the_minute(now or timezone.now())
+            found = next_occurrence(self.timezone, self.day, self.start_time, end, moment)
+        self.next_start, self.next_end = found or (None, None)
 
     @property
     def display_name(self) -> str:
