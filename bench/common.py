@@ -5,6 +5,8 @@ The scripts run as `python bench/NAME.py`, so this folder is on their import pat
 
 import contextlib
 import os
+import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -15,6 +17,59 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+
+
+def calibration_ms() -> float:
+    """Milliseconds this machine takes, now, for a fixed piece of pure-Python work like a
+    page's (building dicts, sorting, formatting text): the reference each benchmark
+    divides its times by, so a figure taken on a busy machine can still be compared."""
+    rng = random.Random(14)
+    started = time.perf_counter()
+    for _ in range(10):
+        rows = [
+            {"id": i, "name": f"meeting {rng.random():.6f}", "n": rng.random()} for i in range(800)
+        ]
+        rows.sort(key=lambda row: (row["n"], row["name"]))
+        "".join(f"<li>{row['id']}: {row['name']}</li>" for row in rows)
+    return (time.perf_counter() - started) * 1000
+
+
+class Reference:
+    """The CPU reference, sampled through a run (before, between and after the timed
+    parts, never while they run): its median is what the run's figures are divided by."""
+
+    def __init__(self):
+        self.samples: list[float] = []
+        self.loads: list[tuple[float, float, float]] = []
+        self.sample()
+
+    def sample(self) -> None:
+        self.samples.append(calibration_ms())
+        self.loads.append(os.getloadavg())
+
+    @property
+    def ms(self) -> float:
+        return statistics.median(self.samples)
+
+    def ratio(self, ms: float) -> float:
+        """A time as a multiple of the reference (lower is better)."""
+        return ms / self.ms
+
+    def state(self) -> dict:
+        return {"cpu ref ms": self.ms, "loads": self.loads}
+
+
+def describe_machine(states: list[dict]) -> str:
+    """One line for the tables: the load average seen and the CPU reference."""
+    loads = [load for state in states for load in state["loads"]]
+    refs = [state["cpu ref ms"] for state in states]
+    one_minute = [load[0] for load in loads]
+    return (
+        f"Machine: {os.cpu_count()} cores, load average (1 min) {min(one_minute):.1f}–"
+        f"{max(one_minute):.1f} during the run; CPU reference {statistics.median(refs):.1f} ms "
+        "(a fixed pure-Python loop, bench/common.py). "
+        '"× ref" columns are the time divided by it: comparable between busy and quiet runs.'
+    )
 
 
 def psql(url: str, sql: str, **kwargs) -> subprocess.CompletedProcess:

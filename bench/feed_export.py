@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 
-from common import ROOT, prepare, throwaway_database
+from common import ROOT, Reference, describe_machine, prepare, throwaway_database
 
 TARGET_SECONDS = 10.0
 TARGET_MB = 300.0
@@ -146,6 +146,7 @@ def run(args) -> dict:
         else:
             url = stack.enter_context(throwaway_database(args.db))
             seed_seconds = prepare(url, args.meetings)
+        reference = Reference()  # in this process, before and after the measured one
         out = subprocess.run(
             [sys.executable, __file__, "--measure"],
             cwd=ROOT,
@@ -155,7 +156,9 @@ def run(args) -> dict:
         )
         if out.returncode:
             sys.exit(f"measuring failed:\n{out.stderr}")
+        reference.sample()
         figures = json.loads(out.stdout.strip().splitlines()[-1])
+        figures.update(reference.state())
         figures["seed s"] = seed_seconds
         figures["database"] = url.split(":", 1)[0].replace("postgresql", "postgres")
         return figures
@@ -181,13 +184,15 @@ def main():
     print(f"Feed export benchmark: GET /api/meetings.json, {f['public']:,} public meetings")
     print()
     print("| database | rows | MB sent | first byte (s) | total (s) | baseline RSS (MB) "
-          "| peak RSS (MB) | valid JSON, all rows |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|")
+          "| peak RSS (MB) | valid JSON, all rows | total × ref |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
     print(
         f"| {f['database']} | {f['rows']:,} | {f['bytes'] / 2**20:.1f} | "
         f"{f['first byte s']:.2f} | {f['seconds']:.2f} | {f['baseline MB']:.0f} | "
-        f"{f['peak MB']:.0f} | {'yes' if ok_rows else 'NO'} |"
+        f"{f['peak MB']:.0f} | {'yes' if ok_rows else 'NO'} | "
+        f"{f['seconds'] * 1000 / f['cpu ref ms']:.0f} |"
     )
+    print(describe_machine([f]))
     if f["seed s"] is not None:
         print(f"(seeding took {f['seed s']:.0f} s; not part of the figures)")
     print()

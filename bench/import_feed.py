@@ -30,6 +30,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from common import Reference, describe_machine
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 MINNEAPOLIS = DATA / "aa-minneapolis-2018.meeting-guide.json"
@@ -130,6 +132,7 @@ def main():
 
     call_command("migrate", verbosity=0)
     figures = []
+    reference = Reference()
 
     fresh_database()
     minneapolis = MINNEAPOLIS.read_bytes()
@@ -151,18 +154,26 @@ def main():
     figures.append(
         (f"{args.meetings:,} meetings again (unchanged)", summary.read, seconds, 60.0, summary)
     )
+    reference.sample()
     feed_seconds, rows, size, peak = timed_feed()
+    reference.sample()
 
+    ref_s = reference.ms / 1000
     print()
-    print(f"{'what':44} {'rows':>8} {'seconds':>8} {'target':>7}  created/updated/unchanged")
+    print(
+        f"{'what':44} {'rows':>8} {'seconds':>8} {'× ref':>8} {'target':>7}  "
+        "created/updated/unchanged"
+    )
     for what, rows_read, secs, target, s in figures:
         goal = f"< {target:.0f} s" if target else ""
         counts = f"{s.created:,}/{s.updated:,}/{s.unchanged:,}"
-        print(f"{what:44} {rows_read:>8,} {secs:>8.2f} {goal:>7}  {counts}")
+        print(f"{what:44} {rows_read:>8,} {secs:>8.2f} {secs / ref_s:>8.0f} {goal:>7}  {counts}")
     print(
         f"{'feed out, /api/meetings.json (streamed)':44} {rows:>8,} {feed_seconds:>8.2f} "
-        f"{'':>7}  {size / 2**20:.1f} MB sent, peak Python memory {peak:.1f} MB"
+        f"{feed_seconds / ref_s:>8.0f} {'':>7}  {size / 2**20:.1f} MB sent, "
+        f"peak Python memory {peak:.1f} MB"
     )
+    print(describe_machine([reference.state()]))
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
-from common import ROOT, prepare, psql, throwaway_database
+from common import ROOT, Reference, describe_machine, prepare, psql, throwaway_database
 
 LUA = ROOT / "bench" / "load_urls.lua"
 TARGETS = {"requests/s": 150.0, "p99 ms": 300.0}
@@ -287,11 +287,13 @@ def main():
             "--timeout", "10s", "--latency", "-s", str(LUA), base + "/",
         ]  # fmt: skip
         runs = {}
+        reference = Reference()  # sampled between the runs, never while wrk runs
         for run in ("cold", "warm"):
             print(f"$ {' '.join(command)}   # {run} cache", flush=True)
             out = subprocess.run(command, capture_output=True, text=True, check=True)
             print(out.stdout)
             runs[run] = parse_wrk(out.stdout)
+            reference.sample()
     finally:
         if server is not None:
             server.terminate()
@@ -310,16 +312,20 @@ def main():
     )
     print()
     print("| run | requests/s | requests | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) "
-          "| non-2xx | not 200 | socket errors |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "| non-2xx | not 200 | socket errors | requests/s ÷ ref | p99 × ref |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    ref = reference.ms
     for run, f in runs.items():
         print(
             f"| {run} | {f['requests/s']:.1f} | {f['requests']:,} | {f['p50 ms']:.1f} | "
             f"{f['p90 ms']:.1f} | {f['p99 ms']:.1f} | {f['max ms']:.1f} | {f['non-2xx']:,} | "
-            f"{f['not 200']:,} | {f['socket errors']:,} |"
+            f"{f['not 200']:,} | {f['socket errors']:,} | {f['requests/s'] * ref / 1000:.2f} | "
+            f"{f['p99 ms'] / ref:.2f} |"
         )
         if f["statuses"]:
             print(f"statuses other than 200 (first few):{f['statuses'][:200]}")
+    print("requests/s ÷ ref: requests per CPU-reference time (requests/s × reference in s).")
+    print(describe_machine([reference.state()]))
     print()
     print("Targets (the warm run): ≥ 150 requests/s, p99 ≤ 300 ms; every response a 200")
     warm = runs["warm"]

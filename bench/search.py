@@ -26,7 +26,7 @@ import subprocess
 import sys
 import time
 
-from common import ROOT, prepare, throwaway_database
+from common import ROOT, Reference, describe_machine, prepare, throwaway_database
 
 TARGETS = {"query p50": 8.0, "query p95": 30.0, "view p50": 60.0}
 FILTERS = [
@@ -100,8 +100,11 @@ def measure(searches: int) -> dict:
         finally:
             sql_seconds.append(time.perf_counter() - started)
 
+    reference = Reference()
     query_ms, search_ms, view_ms, found = [], [], [], []
-    for params in queries:
+    for i, params in enumerate(queries):
+        if i % 25 == 0:
+            reference.sample()
         sql_seconds.clear()
         started = time.perf_counter()
         with connection.execute_wrapper(timed):
@@ -112,12 +115,15 @@ def measure(searches: int) -> dict:
         search_ms.append((time.perf_counter() - started) * 1000)
         query_ms.append(sum(sql_seconds) * 1000)
         found.append(total)
-    for params in queries:
+    for i, params in enumerate(queries):
+        if i % 25 == 0:
+            reference.sample()
         started = time.perf_counter()
         response = client.get("/meetings/?" + urlencode(params, doseq=True))
         view_ms.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, (params, response.status_code)
-    return {
+    reference.sample()
+    figures = {
         "query p50": statistics.median(query_ms),
         "query p95": percentile(query_ms, 95),
         "search p50": statistics.median(search_ms),
@@ -126,6 +132,62 @@ def measure(searches: int) -> dict:
         "view p95": percentile(view_ms, 95),
         "median found": statistics.median(found),
         "meetings": Meeting.objects.count(),
+        **reference.state(),
+    }
+    if connection.vendor == "postgresql":
+        figures.update(postgis_reference(queries))
+    return figures
+
+
+def postgis_reference(queries) -> dict:
+    """The radius count of ``near()`` beside PostGIS ``ST_DWithin`` (geography, GiST
+    index) on the same points, when the server has PostGIS: the database's own yardstick.
+    A column and index of the throwaway database's own; nothing when PostGIS is absent."""
+    from django.db import connection
+
+    from directory.models import Place
+    from meetings.models import Meeting
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'")
+        if cursor.fetchone() is None:
+            return {}
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        cursor.execute("ALTER TABLE directory_location ADD COLUMN bench_geog geography(Point)")
+        cursor.execute(
+            "UPDATE directory_location SET bench_geog = "
+            "ST_SetSRID(ST_MakePoint(longitude, latitude), 4326)::geography "
+            "WHERE latitude IS NOT NULL"
+        )
+        cursor.execute("CREATE INDEX bench_geog_idx ON directory_location USING gist (bench_geog)")
+        cursor.execute("ANALYZE directory_location")
+    ours, theirs = [], []
+    for params in queries:
+        point = Place.objects.resolve(params["near"])
+        if point is None:
+            continue
+        miles = float(params["radius"])
+        started = time.perf_counter()
+        Meeting.objects.public().near(point, miles).count()
+        ours.append((time.perf_counter() - started) * 1000)
+        with connection.cursor() as cursor:
+            started = time.perf_counter()
+            cursor.execute(
+                "SELECT count(*) FROM meetings_meeting m "
+                "JOIN directory_location l ON l.id = m.location_id "
+                "JOIN directory_group g ON g.id = m.group_id "
+                "WHERE m.status <> 'inactive' AND g.status = 'active' "
+                "AND m.duplicate_of_id IS NULL AND ST_DWithin(l.bench_geog, "
+                "ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s)",
+                [point.longitude, point.latitude, miles * 1609.344],
+            )
+            cursor.fetchone()
+            theirs.append((time.perf_counter() - started) * 1000)
+    return {
+        "radius p50": statistics.median(ours),
+        "postgis p50": statistics.median(theirs),
+        "radius p95": percentile(ours, 95),
+        "postgis p95": percentile(theirs, 95),
     }
 
 
@@ -163,13 +225,26 @@ def main():
     print()
     columns = ["query p50", "query p95", "search p50", "search p95", "view p50", "view p95"]
     print(
-        "| database | " + " | ".join(f"{c} (ms)" for c in columns) + " | median found | seed (s) |"
+        "| database | "
+        + " | ".join(f"{c} (ms)" for c in columns)
+        + " | view p50 × ref | view p95 × ref | median found | seed (s) |"
     )
-    print("|---" * (len(columns) + 3) + "|")
+    print("|---" * (len(columns) + 5) + "|")
     for db, f in results.items():
         cells = " | ".join(f"{f[c]:.1f}" for c in columns)
-        print(f"| {db} | {cells} | {f['median found']:.0f} | {f['seed s']:.0f} |")
+        ratios = " | ".join(f"{f[c] / f['cpu ref ms']:.2f}" for c in ("view p50", "view p95"))
+        print(f"| {db} | {cells} | {ratios} | {f['median found']:.0f} | {f['seed s']:.0f} |")
     print("query: time in the database; search: query plus the ORM; view: the whole page.")
+    print(describe_machine(list(results.values())))
+    for db, f in results.items():
+        if "postgis p50" in f:
+            print(
+                f"{db}: radius count p50 / p95 {f['radius p50']:.1f} / {f['radius p95']:.1f} ms, "
+                f"PostGIS ST_DWithin on the same points {f['postgis p50']:.1f} / "
+                f"{f['postgis p95']:.1f} ms (ratio p50 {f['radius p50'] / f['postgis p50']:.2f})"
+            )
+        elif db == "postgres":
+            print("postgres: PostGIS is not installed on the server: no PostGIS reference.")
     print()
     print("Targets: " + ", ".join(f"{k} ≤ {v:g} ms" for k, v in TARGETS.items()))
     missed = False
