@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('directory', '0002_group_organizers_group_reminded_at_and_more'),
-        ('meetings', '0007_verbose_names'),
+        ('meetings', '0008_meeting_last_changed'),
     ]
 
     operations = [
