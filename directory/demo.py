@@ -21,12 +21,13 @@ import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 from django.utils.text import slugify
 
 from directory.models import Fellowship, Group, Location, Place, normalize_city
+from meetings.bulk import insert_objects, insert_rows
 from meetings.listings import listings_changing
 from meetings.models import Meeting, MeetingType
 from recoverymap.lib.geo import (
@@ -1123,7 +1124,7 @@ def write_plan(
         location_ids: list[int] = []
         for start, chunk in _chunks(plan.locations):
             rows = [_location_row(loc) for loc in chunk]
-            Location.objects.bulk_create(rows)
+            insert_objects(Location, rows)
             location_ids.extend(row.pk for row in rows)
             report("locations", start + len(chunk), len(plan.locations))
 
@@ -1140,7 +1141,7 @@ def write_plan(
                 )
                 for g in chunk
             ]
-            Group.objects.bulk_create(rows)
+            insert_objects(Group, rows)
             group_ids.extend(row.pk for row in rows)
             report("groups", start + len(chunk), len(plan.groups))
 
@@ -1148,7 +1149,7 @@ def write_plan(
         now = timezone.now()
         for start, chunk in _chunks(plan.meetings):
             rows = [_meeting_row(m, group_ids, location_ids, now) for m in chunk]
-            Meeting.objects.bulk_create(rows)
+            insert_objects(Meeting, rows)
             pairs = [
                 (row.pk, type_ids[code])
                 for row, m in zip(rows, chunk, strict=True)
@@ -1166,19 +1167,12 @@ def write_plan(
 
 
 def _insert_type_links(pairs: list[tuple[int, int]]) -> None:
-    """Insert (meeting id, type id) rows into ``Meeting.types.through`` in one executemany.
+    """Insert (meeting id, type id) rows into ``Meeting.types.through``, many a statement.
 
     The rows are two integers each, nearly three per meeting: building a model instance
     per row for bulk_create took a sixth of a large seed for no checking worth having.
     """
-    through = Meeting.types.through._meta
-    quote = connection.ops.quote_name
-    columns = ", ".join(
-        quote(through.get_field(name).column) for name in ("meeting", "meetingtype")
-    )
-    sql = f"INSERT INTO {quote(through.db_table)} ({columns}) VALUES (%s, %s)"
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, pairs)
+    insert_rows(Meeting.types.through, ["meeting_id", "meetingtype_id"], pairs)
 
 
 def _chunks(items: list) -> Iterable[tuple[int, list]]:
@@ -1306,7 +1300,10 @@ def seed_demo(
             taken_group_slugs=Group.objects.values_list("slug", flat=True),
             taken_meeting_slugs=Meeting.objects.values_list("slug", flat=True),
         )
-        summary = write_plan(plan, type_ids=type_ids, progress=progress)
+        # With DEBUG on, every statement's tens of thousands of values would be quoted
+        # into the query log: a tenth of a large seed, for a log nobody reads.
+        with override_settings(DEBUG=False):
+            summary = write_plan(plan, type_ids=type_ids, progress=progress)
     return Summary(
         locations=summary.locations,
         groups=summary.groups,

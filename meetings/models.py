@@ -754,7 +754,8 @@ class Meeting(models.Model):
         """Set ``next_start``/``next_end`` from the day, times and zone (for writers
         that skip save(): imports, the demo)."""
         found = None
-        if self.timezone and isinstance(self.start_time, dt.time) and self.day in self.Day.values:
+        # range(7), not Day.values, which rebuilds its list on every call (a seed's hot path)
+        if self.timezone and isinstance(self.start_time, dt.time) and self.day in range(7):
             end = self.end_time or default_end_time(self.start_time)
             moment = to_the_minute(now or timezone.now())
             found = next_occurrence(self.timezone, self.day, self.start_time, end, moment)
