@@ -247,9 +247,9 @@ class MeetingFilter(django_filters.FilterSet):
         windows = [v for v in value if v in TIME_WINDOWS]
         parts = [queryset.in_time_windows(windows)] if windows else []
         if "now" in value:
-            parts.append(queryset.in_progress(self.now))
+            parts.append(queryset.in_progress_by_index(self.now))
         if "next_hour" in value:
-            parts.append(queryset.starting_in_next(self.now, CLOCK_TIMES["next_hour"]))
+            parts.append(queryset.starting_in_next_by_index(self.now, CLOCK_TIMES["next_hour"]))
         return functools.reduce(operator.or_, parts) if parts else queryset
 
     @property
@@ -439,7 +439,12 @@ def _cache_words(chosen: dict) -> list[tuple[str, object]]:
 
 
 def _soonest_within(queryset, now, hours, by_time_index):
-    return queryset.starting_within(now, hours, by_time_index=by_time_index).soonest(now)
+    """The meetings starting within ``hours``, soonest first. Nationwide (online, no
+    place) a range of the next-start index; within a place's circle the (zone, day,
+    start) terms written so the database keeps to the circle's bounding box."""
+    if by_time_index:
+        return queryset.starting_within_by_index(now, hours).soonest(now)
+    return queryset.starting_within(now, hours, by_time_index=False).soonest(now)
 
 
 def has_at_least(queryset, n: int) -> bool:
