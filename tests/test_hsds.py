@@ -87,6 +87,8 @@ def test_every_service_validates_against_the_hsds_schemas(client, aa):
         assert service_errors(service) == [], service["name"]
         # The tabular rules: a service names its organization, a link both ends.
         assert service["organization_id"] == service["organization"]["id"]
+        assert service["organization"]["name"] == "Loring Group"
+        assert service["organization"]["parent_organization_id"] == hsds_id("fellowship", aa.id)
         for at in service["service_at_locations"]:
             assert at["service_id"] == service["id"]
             assert at["location_id"] == at["location"]["id"]

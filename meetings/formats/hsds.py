@@ -1,13 +1,14 @@
 """Open Referral's Human Services Data Specification (HSDS 3.0), written: the exchange
 format of 211 and information-and-referral systems.
 
-Our shape maps onto HSDS as: a group is an ``organization`` (its fellowship is named in
-its description, never a person); each of its weekly meetings is a ``service`` with one
-``schedule`` (a weekly RRULE: ``freq`` WEEKLY, ``byday``, ``opens_at``/``closes_at`` in
-the meeting's own zone, ``timezone`` as that zone's UTC offset in hours, as HSDS 3.0's
-schedule has it); where it meets is a ``service_at_location`` with its ``location`` (a
-physical one with its address and accessibility, a virtual one with the join link, or
-both for a hybrid meeting). Languages and accessibility come from the meeting's types.
+Our shape maps onto HSDS as: a group is an ``organization`` (its fellowship its parent
+organization, by identifier; never a person); each of its weekly meetings is a
+``service`` with one ``schedule`` (a weekly RRULE: ``freq`` WEEKLY, ``byday``,
+``opens_at``/``closes_at`` in the meeting's own zone, ``timezone`` as that zone's UTC
+offset in hours, as HSDS 3.0's schedule has it); where it meets is a
+``service_at_location`` with its ``location`` (a physical one with its address and
+accessibility, a virtual one with the join link, or both for a hybrid meeting).
+Languages and accessibility come from the meeting's types.
 No email, no phone of anyone: HSDS has room for both and we fill neither.
 
 Identifiers are UUIDs derived from ours (``hsds_id``), so a 211 that loads us twice
@@ -30,6 +31,7 @@ _NAMESPACE = uuid.UUID("6f0cf1c4-5b3e-4b55-9a51-4f1d2b1c9e11")
 
 HSDS_VALUES = FEED_VALUES + (
     "group_id",
+    "group__fellowship_id",
     "group__fellowship__name",
     "group__website",
     "last_confirmed",
@@ -140,7 +142,9 @@ def _organization(meeting) -> dict:
         "id": hsds_id("group", meeting.group_id),
         "name": meeting.group__name,
         "description": meeting.group__description or meeting.group__fellowship__name,
-        "legal_status": meeting.group__fellowship__name,
+        # The fellowship, as the group's parent organization (only its identifier: HSDS
+        # lists no organization here that provides no service itself).
+        "parent_organization_id": hsds_id("fellowship", meeting.group__fellowship_id),
     }
     if meeting.group__website:
         organization["website"] = meeting.group__website
