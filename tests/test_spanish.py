@@ -3,6 +3,7 @@ preference, the switch, hreflang, caches kept apart by language, fellowship text
 types in Spanish, emails in the recipient's language, calendar files and error pages."""
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -122,6 +123,19 @@ def test_the_feed_is_kept_apart_by_language(client):
     english = client.get("/api/meetings.json")
     spanish = client.get("/es/api/meetings.json")
     assert english.status_code == spanish.status_code == 200
+
+
+def test_each_feed_links_meeting_pages_in_its_own_language_whichever_came_first(client):
+    # Meeting pages' paths were reversed once per process: a Spanish feed served first
+    # gave every later English feed /es/ addresses (and the other way round).
+    meeting = make_meeting()
+    spanish, english = (
+        json.loads(b"".join(client.get(path).streaming_content))
+        for path in ("/es/api/meetings.json", "/api/meetings.json")
+    )
+    assert spanish[0]["url"].endswith(f"/es/meetings/{meeting.slug}/")
+    assert english[0]["url"].endswith(f"/meetings/{meeting.slug}/")
+    assert "/es/" not in english[0]["url"]
 
 
 def test_fellowship_texts_show_in_spanish_and_fall_back_to_english(client):

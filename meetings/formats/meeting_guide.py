@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from django.db.models import CharField, Func, QuerySet
 from django.urls import reverse
+from django.utils.translation import get_language
 
 from directory.models import format_address
 from meetings.formats import (
@@ -287,10 +288,16 @@ _NO_LOCATION = {
 }
 
 
-@functools.cache
 def meeting_path(view: str = "meetings:meeting-detail") -> tuple[str, str]:
-    """The path of a meeting's page (or of its ``view``) around its slug, reversed once
-    rather than per row."""
+    """The path of a meeting's page (or of its ``view``) around its slug, in the active
+    language (/es/... for a feed asked for in Spanish), reversed once rather than per row."""
+    return _meeting_path(view, get_language())
+
+
+@functools.cache
+def _meeting_path(view: str, language: str | None) -> tuple[str, str]:
+    # The language is part of the key: reverse() adds its prefix, and a process that
+    # served a Spanish feed first must not give English feeds Spanish addresses.
     path = reverse(view, args=["slug-placeholder"])
     before, after = path.split("slug-placeholder")
     return before, after
