@@ -20,6 +20,10 @@ includes Django itself: the baseline after start-up is shown too). Only after th
 and the memory figure are taken does it parse the file with json.load and check that the
 row count is the number of public meetings.
 
+Then it asks again three times in the same process: plainly (the kept copy,
+decompressed as it streams), accepting gzip (the kept bytes as they are) and with the
+first answer's ETag in If-None-Match (a 304), and reports each one's time and size.
+
 Targets (issue 6): ≤ 10 s and ≤ 300 MB resident for 250,000 meetings. Not a test:
 figures only.
 """
@@ -79,9 +83,11 @@ def measure() -> dict:
         "wsgi.run_once": False,
     }
     status_line = []
+    headers_seen = []
 
     def start_response(status, headers, exc_info=None):
         status_line.append(status)
+        headers_seen.append(headers)
 
     size = rows = chunks = 0
     first_byte = None
@@ -108,18 +114,51 @@ def measure() -> dict:
         parsed = json.load(body)
     assert status_line and status_line[0].startswith("200"), status_line
     assert isinstance(parsed, list), type(parsed)
+    parsed_rows, slugs = len(parsed), len({row["slug"] for row in parsed})
+    del parsed
+    etag = dict(headers_seen[0]).get("ETag")
+    # The same request again (the kept copy, decompressed as it streams), by a client
+    # that accepts gzip (the kept bytes as they are), and by one holding the ETag (304).
+    repeated = ask(application, environ, {})
+    zipped = ask(application, environ, {"HTTP_ACCEPT_ENCODING": "gzip"})
+    not_modified = ask(application, environ, {"HTTP_IF_NONE_MATCH": etag or ""})
     return {
+        "repeated": repeated,
+        "gzip": zipped,
+        "304": not_modified,
         "status": status_line[0],
         "public": public,
         "rows": rows,
-        "parsed": len(parsed),
-        "slugs": len({row["slug"] for row in parsed}),
+        "parsed": parsed_rows,
+        "slugs": slugs,
         "bytes": size,
         "chunks": chunks,
         "first byte s": first_byte or seconds,
         "seconds": seconds,
         "baseline MB": baseline,
         "peak MB": peak,
+    }
+
+
+def ask(application, environ: dict, headers: dict) -> dict:
+    """One more request: its status, seconds, bytes sent and encoding."""
+    seen = []
+    environ = {**environ, **headers, "wsgi.input": io.BytesIO(b"")}
+    started = time.perf_counter()
+    result = application(environ, lambda status, hs, exc_info=None: seen.append((status, hs)))
+    size = 0
+    try:
+        for chunk in result:
+            size += len(chunk)
+    finally:
+        if hasattr(result, "close"):
+            result.close()
+    status, hs = seen[0]
+    return {
+        "status": status.split()[0],
+        "seconds": time.perf_counter() - started,
+        "bytes": size,
+        "encoding": dict(hs).get("Content-Encoding", "identity"),
     }
 
 
@@ -192,6 +231,25 @@ def main():
         f"{f['peak MB']:.0f} | {'yes' if ok_rows else 'NO'} | "
         f"{f['seconds'] * 1000 / f['cpu ref ms']:.0f} |"
     )
+    print()
+    print("Asked again in the same process (the kept copy; meetings/feed_cache.py):")
+    print()
+    print("| request | status | encoding | MB sent | total (s) |")
+    print("|---|---|---|---|---|")
+    print(
+        f"| first (built, kept) | 200 | identity | {f['bytes'] / 2**20:.1f} | {f['seconds']:.2f} |"
+    )
+    for name, label in (
+        ("repeated", "repeated"),
+        ("gzip", "repeated, Accept-Encoding: gzip"),
+        ("304", "If-None-Match: its ETag"),
+    ):
+        r = f[name]
+        print(
+            f"| {label} | {r['status']} | {r['encoding']} | {r['bytes'] / 2**20:.1f} | "
+            f"{r['seconds']:.3f} |"
+        )
+    print()
     print(describe_machine([f]))
     if f["seed s"] is not None:
         print(f"(seeding took {f['seed s']:.0f} s; not part of the figures)")

@@ -1,6 +1,7 @@
 """Public meeting pages."""
 
 import datetime as dt
+import hashlib
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -22,8 +24,9 @@ from directory.models import Fellowship, Group
 from meetings import feeds
 from meetings.calendar import calendar_for, meeting_calendar, meeting_event_data
 from meetings.duplicates import also_listed_by
+from meetings.feed_cache import KeptFeed
 from meetings.feeds import CALENDAR_LIMIT, feed_json
-from meetings.filters import NO_ONLINE, FeedFilter, MeetingFilter
+from meetings.filters import CLOCK_TIMES, NO_ONLINE, FeedFilter, MeetingFilter
 from meetings.forms import ProblemReportForm
 from meetings.listings import base_version, cache_key
 from meetings.models import Meeting, ProblemReport, Source, SyncAttempt, mark_reported_gone
@@ -401,34 +404,62 @@ def _invalid(errors: dict) -> JsonResponse:
     return _allow_any_origin(JsonResponse(body, status=400))
 
 
+def _feed_headers(response):
+    """What every feed answer says: anyone may cache it for five minutes (its body may be
+    gzip or not, by the request's Accept-Encoding), any site may read it."""
+    response["Cache-Control"] = "public, max-age=300"
+    patch_vary_headers(response, ["Accept-Encoding"])
+    return _allow_any_origin(response)
+
+
+def _uses_the_clock(filterset) -> bool:
+    """A search for meetings in progress or starting in the next hour: its answer
+    changes by the minute, so it is neither kept nor given an ETag."""
+    return bool(set(filterset.form.cleaned_data.get("time") or ()) & set(CLOCK_TIMES))
+
+
+def _kept_feed(request, kind: str, words: tuple, build):
+    """The feed ``build()`` makes (its pieces, bytes), kept whole and compressed under
+    the listings' version, with an ETag (meetings.feed_cache): a repeated request costs a
+    cache read, a client that has it a 304, and only one process builds it at a time."""
+    kept = KeptFeed(kind, words, content_type="application/json")
+    if (response := kept.not_modified(request)) is not None:
+        return _feed_headers(response)
+    locked = False
+    response = kept.kept(request)
+    if response is None:
+        locked = kept.claim()
+        if not locked:
+            response = kept.previous(request) or kept.wait(request)
+    if response is None:
+        response = streamed_response(
+            kept.keep(build(), locked=locked), content_type="application/json"
+        )
+        response["ETag"] = kept.etag
+    return _feed_headers(response)
+
+
 @require_http_methods(["GET", "HEAD", "OPTIONS"])
 def meeting_feed(request):
     """/api/meetings.json: every public meeting (or those the search parameters pick)
-    as a Meeting Guide feed, streamed."""
+    as a Meeting Guide feed, streamed the first time and kept (meetings.feed_cache)."""
     if request.method == "OPTIONS":
         return _preflight()
     filterset = FeedFilter(request.GET, queryset=Meeting.objects.public(), now=timezone.now())
     if not filterset.is_valid():
         return _invalid(filterset.form.errors.get_json_data())
     base_url = f"{request.scheme}://{request.get_host()}"
-    key = None
-    if settings.LISTINGS_CACHE_SECONDS:
-        today = timezone.now().astimezone(ZoneInfo(filterset.visitor_zone)).date()
-        # By language too: a bad parameter's message, and the address of each meeting's
-        # page in it, are in the language the feed was asked in (/es/api/meetings.json).
-        words = (filterset.cache_words(), get_language(), today.isoformat())
-        key = cache_key("feed", base_url, *words)
-        body = cache.get(key)
-        if body is not None:
-            response = HttpResponse(body, content_type="application/json")
-            response["Cache-Control"] = "public, max-age=300"
-            return _allow_any_origin(response)
-    pieces = feed_json(filterset.qs, base_url=base_url)
-    if key is not None:
-        pieces = _kept_in_cache(pieces, key)
-    response = streamed_response(pieces, content_type="application/json")
-    response["Cache-Control"] = "public, max-age=300"
-    return _allow_any_origin(response)
+
+    def build():
+        return feed_json(filterset.qs, base_url=base_url)
+
+    if not settings.LISTINGS_CACHE_SECONDS or _uses_the_clock(filterset):
+        return _feed_headers(streamed_response(build(), content_type="application/json"))
+    today = timezone.now().astimezone(ZoneInfo(filterset.visitor_zone)).date()
+    # By language too: a bad parameter's message, and the address of each meeting's
+    # page in it, are in the language the feed was asked in (/es/api/meetings.json).
+    words = (base_url, filterset.cache_words(), get_language(), today.isoformat())
+    return _kept_feed(request, "feed", words, build)
 
 
 # HSDS pages: as many services as asked, up to this many (a 211 loads the directory
@@ -458,7 +489,8 @@ def _page_errors(query) -> dict:
 @require_http_methods(["GET", "HEAD", "OPTIONS"])
 def hsds_services(request):
     """/api/hsds/services: the public meetings (or those the feed's search parameters
-    pick) as Open Referral HSDS 3.0 services, a page at a time."""
+    pick) as Open Referral HSDS 3.0 services, a page at a time, each page kept as the
+    feed is (meetings.feed_cache)."""
     if request.method == "OPTIONS":
         return _preflight()
     now = timezone.now()
@@ -466,36 +498,21 @@ def hsds_services(request):
     errors = _page_errors(request.GET)
     if not filterset.is_valid() or errors:
         return _invalid({**filterset.form.errors.get_json_data(), **errors})
-    pieces = feeds.hsds_services(
-        filterset.qs,
-        page=int(request.GET.get("page", 1)),
-        per_page=int(request.GET.get("per_page", HSDS_PER_PAGE)),
-        base_url=f"{request.scheme}://{request.get_host()}",
-        now=now,
-    )
-    response = streamed_response(pieces, content_type="application/json")
-    response["Cache-Control"] = "public, max-age=300"
-    return _allow_any_origin(response)
+    base_url = f"{request.scheme}://{request.get_host()}"
+    page = int(request.GET.get("page", 1))
+    per_page = int(request.GET.get("per_page", HSDS_PER_PAGE))
 
+    def build():
+        return feeds.hsds_services(
+            filterset.qs, page=page, per_page=per_page, base_url=base_url, now=now
+        )
 
-# A feed up to this size (about 6,000 meetings) is kept whole in the cache as it streams
-# out; a larger one (the whole country's) is streamed from the database every time, so
-# no process ever holds it in memory.
-FEED_CACHE_MAX_CHARS = 4_000_000
-
-
-def _kept_in_cache(pieces, key: str):
-    """Pass the feed's pieces through; at the end, cache the body if it was small."""
-    kept, size = [], 0
-    for piece in pieces:
-        if kept is not None:
-            kept.append(piece)
-            size += len(piece)
-            if size > FEED_CACHE_MAX_CHARS:
-                kept = None
-        yield piece
-    if kept is not None:
-        cache.set(key, "".join(kept), settings.LISTINGS_CACHE_SECONDS)
+    if not settings.LISTINGS_CACHE_SECONDS or _uses_the_clock(filterset):
+        return _feed_headers(streamed_response(build(), content_type="application/json"))
+    # By day: a schedule's UTC offset is this week's.
+    today = now.astimezone(ZoneInfo(filterset.visitor_zone)).date()
+    words = (base_url, filterset.cache_words(), get_language(), today.isoformat(), page, per_page)
+    return _kept_feed(request, "hsds", words, build)
 
 
 def search_calendar(request):
@@ -526,7 +543,7 @@ def search_calendar(request):
         key = cache_key("calendar", *words, version=base_version()) if reach else None
         kept = kept_page(key, now) if key else None
         if kept is not None:
-            return _calendar_response(kept.html)
+            return _calendar_response(request, kept.html)
     meetings = list(filterset.qs[:CALENDAR_LIMIT])
     point = filterset.point
     name = _("Meetings near %(place)s") % {"place": point.label} if point else _("Online meetings")
@@ -541,11 +558,21 @@ def search_calendar(request):
         keep_page(
             key, ics, filterset=filterset, reach=reach, now=now, valid_until=midnight, online=False
         )
-    return _calendar_response(ics)
+    return _calendar_response(request, ics)
 
 
-def _calendar_response(ics: str) -> HttpResponse:
-    response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
+def _calendar_response(request, ics: str) -> HttpResponse:
+    """The calendar, with an ETag of its text: a calendar app asking again for one it
+    has gets a 304 and nothing to parse."""
+    etag = f'"{hashlib.sha256(ics.encode()).hexdigest()[:32]}"'
+    if etag in {
+        tag.strip().removeprefix("W/")
+        for tag in request.headers.get("If-None-Match", "").split(",")
+    }:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
+    response["ETag"] = etag
     response["Content-Disposition"] = 'inline; filename="meetings.ics"'
     response["Cache-Control"] = "public, max-age=300"  # the same for everyone, as the feed
     return response
@@ -554,13 +581,19 @@ def _calendar_response(ics: str) -> HttpResponse:
 def source_list(request):
     """/sources/: every registered source, how many of its meetings we show, and when
     it was last synced, so anyone can see where the directory's listings come from."""
-    counts = dict(
-        Meeting.objects.public(copies=True)
-        .filter(feed__isnull=False)
-        .values_list("feed")
-        .annotate(n=Count("id"))
-        .values_list("feed", "n")
-    )
+    # Counting every meeting is the page's one costly query: kept until a listing
+    # changes (the sources themselves, and when they last synced, are read each time).
+    key = cache_key("source-counts")
+    counts = cache.get(key)
+    if counts is None:
+        counts = dict(
+            Meeting.objects.public(copies=True)
+            .filter(feed__isnull=False)
+            .values_list("feed")
+            .annotate(n=Count("id"))
+            .values_list("feed", "n")
+        )
+        cache.set(key, counts, settings.LISTINGS_CACHE_SECONDS)
     good = SyncAttempt.objects.filter(
         source=OuterRef("pk"),
         outcome__in=[SyncAttempt.Outcome.APPLIED, SyncAttempt.Outcome.UNCHANGED],

@@ -198,3 +198,188 @@ def test_search_and_feed_caching_work_on_redis(client, nearby):
     nearby[0].name = "Harbor Light"
     nearby[0].save()
     assert "Harbor Light" in client.get(url, {"near": "55404"}).content.decode()
+
+
+# Expensive anonymous answers: the whole feed, HSDS pages, calendars, /sources/ -----------
+
+
+def _body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_the_whole_feed_asked_again_is_served_without_the_database(
+    client, nearby, django_assert_num_queries
+):
+    url = reverse("meetings:meeting-feed")
+    first = client.get(url)
+    body = _body(first)
+    assert len(json.loads(body)) == 3
+    with django_assert_num_queries(0):
+        again = client.get(url)
+    assert _body(again) == body
+    assert again["ETag"] == first["ETag"]
+    assert again["Cache-Control"] == "public, max-age=300"
+
+
+def test_a_client_holding_the_feed_gets_a_304_without_the_database(
+    client, nearby, django_assert_num_queries
+):
+    url = reverse("meetings:meeting-feed")
+    etag = client.get(url)["ETag"]
+    with django_assert_num_queries(0):
+        unchanged = client.get(url, headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+    assert unchanged["ETag"] == etag
+    assert unchanged["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_changed_listing_gives_the_feed_a_new_etag_and_body(client, nearby):
+    url = reverse("meetings:meeting-feed")
+    etag = client.get(url)["ETag"]
+    nearby[2].name = "Harbor Light"
+    nearby[2].save()
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+    assert "Harbor Light" in [row["name"] for row in json.loads(_body(changed))]
+
+
+def test_a_client_that_accepts_gzip_gets_the_kept_copy_compressed(client, nearby):
+    import gzip
+
+    url = reverse("meetings:meeting-feed")
+    body = _body(client.get(url))
+    kept = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert kept["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in kept["Vary"]
+    assert gzip.decompress(_body(kept)) == body
+    refused = client.get(url, headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in refused and _body(refused) == body
+
+
+def test_a_feed_kept_in_many_parts_comes_back_whole(client, monkeypatch, django_assert_num_queries):
+    import gzip
+
+    from meetings import feed_cache
+
+    make_place()
+    for n in range(40):
+        make_meeting(name=f"Meeting {n}", day=n % 7)
+    monkeypatch.setattr(feed_cache, "PART_BYTES", 256)
+    url = reverse("meetings:meeting-feed")
+    body = _body(client.get(url))
+    with django_assert_num_queries(0):
+        plain = client.get(url)
+        zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert plain.streaming and _body(plain) == body
+        assert gzip.decompress(_body(zipped)) == body
+    assert len(json.loads(body)) == 40
+
+
+@pytest.fixture
+def another_process_building(monkeypatch):
+    """Every claim of a feed's lock fails, as when another process is building it; the
+    claimed feeds are listed."""
+    from meetings.feed_cache import KeptFeed
+
+    claimed = []
+
+    def claim(self):
+        cache.add(self.lock_key, 1, 60)
+        claimed.append(self)
+        return False
+
+    monkeypatch.setattr(KeptFeed, "claim", claim)
+    return claimed
+
+
+def test_while_another_process_builds_the_feed_the_previous_copy_is_served(
+    client, nearby, another_process_building, django_assert_num_queries
+):
+    url = reverse("meetings:meeting-feed")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("meetings.feed_cache.KeptFeed.claim", lambda self: True)
+        old = client.get(url)
+        old_body = _body(old)
+    nearby[0].name = "Harbor Light"
+    nearby[0].save()
+    with django_assert_num_queries(0):
+        served = client.get(url)
+    assert another_process_building  # it asked for the lock of the new version
+    assert served["ETag"] == old["ETag"] and _body(served) == old_body
+
+
+def test_with_no_previous_copy_it_waits_for_the_other_builder(
+    client, nearby, another_process_building, monkeypatch
+):
+    from meetings.feeds import feed_json
+    from meetings.models import Meeting
+
+    sleeps = []
+
+    def other_process_finishes(seconds):
+        sleeps.append(seconds)
+        kept = another_process_building[-1]
+        pieces = feed_json(Meeting.objects.public().order_by("id"), base_url="http://testserver")
+        b"".join(kept.keep(pieces, locked=True))
+
+    monkeypatch.setattr("meetings.feed_cache.time.sleep", other_process_finishes)
+    response = client.get(reverse("meetings:meeting-feed"))
+    assert len(sleeps) == 1
+    assert not response.streaming  # the other's copy, not a build of its own
+    assert len(json.loads(response.content)) == 3
+
+
+def test_a_feed_that_asks_the_time_is_built_each_time(client, nearby):
+    url = reverse("meetings:meeting-feed")
+    first = client.get(url, {"time": "now"})
+    assert first.streaming and "ETag" not in first
+    assert client.get(url, {"time": "now"}).streaming
+
+
+def test_an_hsds_page_asked_again_is_served_without_the_database(
+    client, nearby, django_assert_num_queries
+):
+    url = reverse("meetings:hsds-services")
+    first = client.get(url, {"per_page": 2})
+    body = _body(first)
+    assert json.loads(body)["total_items"] == 3
+    with django_assert_num_queries(0):
+        again = client.get(url, {"per_page": 2})
+        unchanged = client.get(url, {"per_page": 2}, headers={"If-None-Match": first["ETag"]})
+    assert _body(again) == body
+    assert unchanged.status_code == 304
+    other_page = client.get(url, {"per_page": 2, "page": 2})
+    assert len(json.loads(_body(other_page))["contents"]) == 1
+
+
+def test_a_calendar_asked_again_with_its_etag_is_a_304(client, nearby):
+    url = reverse("meetings:search-calendar")
+    first = client.get(url, {"near": "55404"})
+    assert first.status_code == 200 and first["ETag"]
+    again = client.get(url, {"near": "55404"}, headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 304 and again.content == b""
+    nearby[0].name = "Harbor Light"
+    nearby[0].save()
+    changed = client.get(url, {"near": "55404"}, headers={"If-None-Match": first["ETag"]})
+    assert changed.status_code == 200 and "Harbor Light" in changed.content.decode()
+
+
+def test_the_sources_page_counts_meetings_once_per_version_of_the_listings(client):
+    from meetings.models import Source
+    from tests.conftest import make_group
+
+    group = make_group()
+    source = Source.objects.create(
+        name="Intergroup", url="/srv/feed.json", format="csv", fellowship=group.fellowship
+    )
+    listed = make_meeting(group=group, feed=source)
+    url = reverse("meetings:source-list")
+    first, page = _queries(client, url)
+    assert "<td>1</td>" in page.content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    assert not [q for q in queries if "COUNT(" in q["sql"].upper()]
+    make_meeting(group=group, feed=source, name="Second", day=(listed.day + 1) % 7)
+    assert "<td>2</td>" in client.get(url).content.decode()

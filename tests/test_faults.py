@@ -336,6 +336,11 @@ def test_a_feed_cut_off_midway_is_never_kept(client, monkeypatch):
     with pytest.raises(OperationalError):
         b"".join(response.streaming_content)
     monkeypatch.setattr(feeds, "_meeting_chunks", real_chunks)
+
+    def waited(seconds):
+        raise AssertionError("the cut build kept its lock: the next request waited for it")
+
+    monkeypatch.setattr("meetings.feed_cache.time.sleep", waited)
     again = client.get(reverse("meetings:meeting-feed"))
     assert again.streaming  # built again, not a truncated copy from the cache
     rows = json.loads(b"".join(again.streaming_content))
