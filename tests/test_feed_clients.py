@@ -14,11 +14,13 @@ from meetings.formats.meeting_guide import feed_end_time
 from meetings.models import Meeting
 from meetings.schedule import occurrence_on
 from tests.conftest import (
+    SHARED_DATA,
     make_location,
     make_meeting,
     make_organizer,
     make_user,
     meeting_form_data,
+    needs_shared_data,
 )
 
 pytestmark = pytest.mark.django_db
@@ -206,3 +208,97 @@ def test_an_import_without_a_source_date_changes_last_changed_only_on_a_change()
     import_rows([source_row(updated="", time="19:30")], fellowship=aa)
     meeting.refresh_from_db()
     assert timezone.now() - meeting.last_changed < dt.timedelta(minutes=1)
+
+
+# A round trip, and the meetings staff must place ------------------------------------------
+
+
+def _minneapolis_round_trip(client) -> tuple[dict, set]:
+    """Import the Minneapolis sample feed, export it: the meetings whose exported
+    location name or notes are not their own in the source (by slug, with both), and
+    the slugs of source rows the import placed at one location with a row that names or
+    describes the place otherwise."""
+    from collections import defaultdict
+
+    from django.core.management import call_command
+
+    from directory.models import Fellowship
+    from meetings.importing import meetings_import
+
+    call_command("loaddata", "fellowships", "meeting_types", verbosity=0)
+    source = json.loads((SHARED_DATA / "aa-minneapolis-2018.meeting-guide.json").read_bytes())
+    meetings_import(
+        records=parse(json.dumps(source).encode(), "meeting-guide"),
+        fellowship=Fellowship.objects.get(slug="aa"),
+        source="minneapolis",
+        type_map={"HE": ""},
+        default_timezone="America/Chicago",
+    )
+    exported = feed(client)
+    assert len(exported) == len(source)
+
+    def own(row):
+        return (row["location"] or "", (row["location_notes"] or "").strip())
+
+    given = {row["slug"]: row for row in source}
+    # The import keeps one location per address (as it matches addresses).
+    placed = dict(Meeting.objects.values_list("source_key", "location_id"))
+    at_location = defaultdict(set)
+    for key, location in placed.items():
+        at_location[location].add(own(given[key]))
+    ambiguous = {key for key, location in placed.items() if len(at_location[location]) > 1}
+    keys = dict(Meeting.objects.values_list("slug", "source_key"))
+    lost = {}
+    for slug, row in exported.items():
+        theirs = given[keys[slug]]
+        if (row["location"], row["location_notes"]) != own(theirs):
+            lost[keys[slug]] = {
+                "source": own(theirs),
+                "exported": (row["location"], row["location_notes"]),
+            }
+    return lost, ambiguous
+
+
+@needs_shared_data
+def test_a_round_trip_keeps_the_location_name_and_notes_of_every_unshared_address(client):
+    lost, ambiguous = _minneapolis_round_trip(client)
+    assert len(ambiguous) < 20
+    assert set(lost) <= ambiguous, json.dumps(lost, indent=1)
+
+
+@needs_shared_data
+@pytest.mark.xfail(
+    strict=True,
+    reason="the import keeps one location per address: rows at one address that name or "
+    "describe the place otherwise (5 of 1,048 in this feed) take one row's name and notes "
+    "(meetings/importing.py)",
+)
+def test_a_round_trip_keeps_each_meetings_own_location_name_and_notes(client):
+    lost, _ambiguous = _minneapolis_round_trip(client)
+    assert lost == {}, json.dumps(lost, indent=1)
+
+
+def test_staff_find_the_online_meetings_with_no_home_town_in_the_admin(client):
+    placeless = make_meeting(
+        name="Nowhere Online",
+        attendance="online",
+        location=None,
+        conference_url="https://zoom.us/j/1",
+    )
+    placed = make_meeting(
+        name="Duluth Online",
+        attendance="online",
+        conference_url="https://zoom.us/j/1",
+        location=make_location(address="", approximate=True, city="Duluth"),
+    )
+    in_person = make_meeting(name="Lakeside Hall")
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    url = reverse("admin:meetings_meeting_changelist")
+    everything = client.get(url).content.decode()
+    assert all(m.name in everything for m in (placeless, placed, in_person))
+    page = client.get(url, {"place": "none"})
+    assert page.status_code == 200
+    listed = page.content.decode()
+    assert "Online, with no town or address" in listed
+    assert placeless.name in listed
+    assert placed.name not in listed and in_person.name not in listed
