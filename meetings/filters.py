@@ -16,6 +16,7 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -295,11 +296,18 @@ class MeetingFilter(django_filters.FilterSet):
         self.radius_asked = asked
         for radius in [r for r in RADII if r >= asked] or [asked]:
             nearby = queryset.near(point, radius)
-            if radius >= MAX_RADIUS or has_at_least(
-                nearby.with_attendance(["in_person"]), ENOUGH_NEARBY
+            # One read counts the results (up to the cap) and the in-person ones among
+            # them; only when the cap cut the in-person count short is it asked apart.
+            rows, in_person = nearby.counted_up_to(RESULTS_CAP + 1)
+            if (
+                radius >= MAX_RADIUS
+                or in_person >= ENOUGH_NEARBY
+                or rows > RESULTS_CAP
+                and has_at_least(nearby.with_attendance(["in_person"]), ENOUGH_NEARBY)
             ):
                 break
         self.radius_used = radius
+        self.counted = rows
         if self.ordering == "soonest":
             return self._soonest(nearby, by_time_index=False)
         # The nearest meetings are also those of a smaller circle.
@@ -342,7 +350,9 @@ class MeetingFilter(django_filters.FilterSet):
         """The ordered results, counted up to a cap, each page read from the narrowest
         query that holds it (see RankedResults)."""
         full = self.qs
-        return RankedResults(full, getattr(self, "narrower", []))
+        return RankedResults(
+            full, getattr(self, "narrower", []), counted=getattr(self, "counted", None)
+        )
 
     def cache_words(self) -> list[tuple[str, object]]:
         """The valid search as plain values, for cache keys: URLs that ask the same thing
@@ -406,8 +416,10 @@ class MeetingFilter(django_filters.FilterSet):
                 base = self.filters[name].filter(base, value)
             online = base.filter(attendance=Meeting.Attendance.ONLINE)
             soonest = self._soonest(online, keep=False)
-            kept = ([m.pk for m in soonest[:limit]], soonest.count(), soonest.more_than_counted)
-            cache.set(key, kept, 60)
+            meetings = soonest[:limit]
+            count, more = soonest.count(), soonest.more_than_counted
+            cache.set(key, ([m.pk for m in meetings], count, more), 60)
+            return OnlineMatches(meetings, count, more)
         ids, count, more = kept
         by_id = self.queryset.in_bulk(ids)
         return OnlineMatches([by_id[pk] for pk in ids if pk in by_id], count, more)
@@ -464,10 +476,12 @@ class RankedResults:
     meetings"), since no one pages further.
     """
 
-    def __init__(self, full, narrower=()):
+    def __init__(self, full, narrower=(), *, counted: int | None = None):
+        """``counted``: the full query's rows counted up to RESULTS_CAP + 1 already (the
+        widening of the circle reads it), so it is not counted again."""
         self.full = full
         self.narrower = list(narrower)
-        self._count = None
+        self._count = counted
 
     def count(self) -> int:
         if self._count is None:
@@ -489,10 +503,16 @@ class RankedResults:
             # A few hundred rows sort fast; a narrower query might not (a short time
             # window over the whole country, in a place with few meetings).
             return list(self.full[key])
+        # A narrower query holds the page when it gives the page's every row: read so,
+        # one query per try instead of a count and then the rows. Prefetching waits for
+        # the try that succeeds.
+        wanted = key.stop - (key.start or 0)
         for make_query in self.narrower:
             query = make_query()
-            if has_at_least(query, key.stop):
-                return list(query[key])
+            rows = list(query.prefetch_related(None)[key])
+            if len(rows) >= wanted:
+                prefetch_related_objects(rows, *query._prefetch_related_lookups)
+                return rows
         return list(self.full[key])
 
 

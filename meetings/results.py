@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.db.models import Q
 from django.http import QueryDict
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -216,11 +217,17 @@ def type_choices(query) -> dict:
     # A code with a NUL byte is no code, and PostgreSQL refuses it in a query (a 500).
     selected_types = [code for code in query.getlist("type") if "\x00" not in code]
     selected_languages = query.getlist("language")
-    spec = MeetingType.objects.filter(fellowship=None)
-    by_code = {t.code: t.label for t in spec.filter(code__in=COMMON_TYPES + selected_types[:20])}
+    language = MeetingType.Category.LANGUAGE
+    # The checkbox types and the languages in one read of the spec's types.
+    spec = list(
+        MeetingType.objects.filter(fellowship=None).filter(
+            Q(code__in=COMMON_TYPES + selected_types[:20]) | Q(category=language)
+        )
+    )
+    by_code = {t.code: t.label for t in spec}
     codes = COMMON_TYPES + [c for c in selected_types if c not in COMMON_TYPES]
     languages = sorted(
-        ((t.code, t.label) for t in spec.filter(category=MeetingType.Category.LANGUAGE)),
+        ((t.code, t.label) for t in spec if t.category == language),
         key=lambda pair: (pair[0] not in {"EN", "S"}, pair[1]),
     )
     return {

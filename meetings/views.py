@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery, prefetch_related_objects
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -112,7 +112,9 @@ class MeetingSearchView(FilterView):
         if not online.count:
             return ""
         meetings = online.meetings
-        mark_reported_gone(meetings)
+        # Done with the page's own meetings when the page was built with the section.
+        prefetch_related_objects(meetings, "types")
+        mark_reported_gone([m for m in meetings if not hasattr(m, "reported_gone")])
         zone = self.filterset.visitor_zone
         wanted = self.filterset.wanted_types()
         rows = [result_row(m, self.now, zone=zone, wanted=wanted) for m in meetings]
@@ -144,11 +146,9 @@ class MeetingSearchView(FilterView):
         return min(moments)
 
     def get_queryset(self):
-        return (
-            Meeting.objects.public()
-            .select_related("group__fellowship", "location")
-            .prefetch_related("types")
-        )
+        # Types are prefetched once for the page's meetings and the online section's
+        # together (get_context_data), not per query.
+        return Meeting.objects.public().select_related("group__fellowship", "location")
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
@@ -173,8 +173,11 @@ class MeetingSearchView(FilterView):
         zone = filterset.visitor_zone if valid else settings.TIME_ZONE
         point = filterset.point if valid else None
         page_meetings = list(context["object_list"])
+        self.online_soon = filterset.online_soon() if valid else NO_ONLINE
+        shown = page_meetings + list(self.online_soon.meetings)
+        prefetch_related_objects(shown, "types")
         # Flagged after paging: a subquery per candidate would cost more than the search.
-        mark_reported_gone(page_meetings)
+        mark_reported_gone(shown)
         wanted = filterset.wanted_types()
         rows = [
             result_row(m, self.now, zone=None if point else zone, wanted=wanted)
@@ -182,7 +185,6 @@ class MeetingSearchView(FilterView):
         ]
         self.rows = rows
         self.page_number = context["page_obj"].number if context.get("page_obj") else 1
-        self.online_soon = filterset.online_soon() if valid else NO_ONLINE
         view_mode = "map" if self.request.GET.get("view") == "map" else "list"
         chips = active_chips(filterset, self.request.GET)
         context.update(

@@ -174,8 +174,15 @@ def test_an_import_writes_each_meetings_next_start(monkeypatch):
 
 def test_starting_soon_is_a_range_of_the_next_start_index():
     now = dt.datetime(2026, 11, 23, 18, tzinfo=UTC)
-    qs = Meeting.objects.starting_within_by_index(now, 2).filter(attendance="online")
+    everyone = Meeting.objects.starting_within_by_index(now, 2)
+    online = everyone.filter(attendance="online")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:  # a few test rows: make the planner choose
             cursor.execute("SET LOCAL enable_seqscan = off")
-    assert "meeting_next_start_idx" in qs.explain()
+    assert "meeting_next_start_idx" in everyone.explain()
+    # The online section's: one range of (attendance, next_start), online rows only.
+    assert "meeting_online_next_idx" in online.explain()
+    assert (
+        "meeting_online_next_idx"
+        in Meeting.objects.in_progress_by_index(now).filter(attendance="online").explain()
+    )
