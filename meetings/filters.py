@@ -266,10 +266,11 @@ class MeetingFilter(django_filters.FilterSet):
         return queryset.with_access(value)
 
     def filter_type(self, queryset, name, value):
-        return queryset.with_all_types({t.code for t in value}) if value else queryset
+        # The rows the form read: every type of each code chosen, not looked up again.
+        return queryset.with_all_types(value) if value else queryset
 
     def filter_language(self, queryset, name, value):
-        return queryset.in_languages({t.code for t in value}) if value else queryset
+        return queryset.in_languages(value) if value else queryset
 
     def filter_medication(self, queryset, name, value):
         return queryset.medication_friendly() if value else queryset

@@ -228,16 +228,21 @@ class MeetingQuerySet(models.QuerySet):
 
     def with_all_types(self, codes):
         """Meetings carrying every one of the codes (spec codes or the fellowship's own).
-        One EXISTS per code: joins would multiply rows and need DISTINCT."""
+        One EXISTS per code: joins would multiply rows and need DISTINCT. ``codes`` may
+        be MeetingType rows already read (a form's choices: every type of each code),
+        which saves looking them up again."""
+        by_code: dict[str, list[int]] = {}
+        for found in _types_of(codes):
+            by_code.setdefault(found.code, []).append(found.pk)
         qs = self
-        for code in codes:
-            qs = qs.filter(Exists(_type_links(code__in=[code])))
+        for type_ids in by_code.values():
+            qs = qs.filter(Exists(_type_links(type_ids)))
         return qs
 
     def in_languages(self, codes):
-        return self.filter(
-            Exists(_type_links(code__in=list(codes), category=MeetingType.Category.LANGUAGE))
-        )
+        """Meetings in any of the languages (codes, or MeetingType rows as above)."""
+        languages = _types_of(codes, category=MeetingType.Category.LANGUAGE)
+        return self.filter(Exists(_type_links([found.pk for found in languages])))
 
     def matching(self, words: str):
         """Every word appears in the meeting's, group's or location's name."""
@@ -385,14 +390,24 @@ class MeetingQuerySet(models.QuerySet):
         return changed
 
 
-def _type_links(**type_filters):
-    """The meeting-type links of the outer meeting whose type matches ``type_filters``.
+def _types_of(codes, **type_filters) -> list:
+    """The MeetingType rows of ``codes`` (every fellowship's), looked up unless they are
+    rows already. The types are read first (a small table), so each EXISTS is an
+    index-only probe of (meeting, type) rather than a join to the types per candidate."""
+    items = list(codes)
+    if all(isinstance(item, MeetingType) for item in items):
+        return [
+            item
+            for item in items
+            if all(getattr(item, name) == value for name, value in type_filters.items())
+        ]
+    return list(MeetingType.objects.filter(code__in=items, **type_filters).only("pk", "code"))
 
-    The types are looked up first (a small table), so the EXISTS is an index-only
-    probe of (meeting, type) rather than a join to the types for every candidate."""
-    type_ids = list(MeetingType.objects.filter(**type_filters).values_list("pk", flat=True))
+
+def _type_links(type_ids):
+    """The outer meeting's links to any of the types ``type_ids``."""
     return Meeting.types.through.objects.filter(
-        meeting_id=OuterRef("pk"), meetingtype_id__in=type_ids
+        meeting_id=OuterRef("pk"), meetingtype_id__in=list(type_ids)
     )
 
 

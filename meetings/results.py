@@ -157,18 +157,26 @@ def active_chips(filterset, query) -> list[Chip]:
         for raw in query.getlist(name):
             if raw == "" or (name == "radius" and raw == str(DEFAULT_RADIUS)):
                 continue  # the form sends the default radius: not a filter of the person's
-            label = _choice_label(field, raw, filterset.point if name == "near" else None)
+            label = _choice_label(
+                field,
+                raw,
+                filterset.point if name == "near" else None,
+                form.cleaned_data.get(name),
+            )
             text = _("%(filter)s: %(value)s") % {"filter": field.label, "value": label}
             chips.append(Chip(text, query_without(query, name, value=raw), name, label))
     return chips
 
 
-def _choice_label(field, raw: str, point) -> str:
+def _choice_label(field, raw: str, point, chosen) -> str:
+    """``chosen``: the field's cleaned value (for a model choice, the rows the form read,
+    so naming them needs no query)."""
     if point is not None:
         return point.label
     queryset = getattr(field, "queryset", None)
     if queryset is not None:
-        found = queryset.filter(**{field.to_field_name: raw}).first()
+        rows = () if chosen is None or isinstance(chosen, str) else chosen
+        found = next((r for r in rows if str(getattr(r, field.to_field_name)) == raw), None)
         return field.label_from_instance(found) if found else raw
     for value, label in getattr(field, "choices", []):
         if str(value) == raw:
