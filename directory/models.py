@@ -494,6 +494,8 @@ class Place(models.Model):
         indexes = [
             # Place.objects.resolve("Minneapolis, MN"): country, state, folded city.
             models.Index(fields=["country", "state", "city_key"], name="place_city_idx"),
+            # "Use my location" (meetings.gazetteer.town_near): the box around a point.
+            models.Index(fields=["latitude", "longitude"], name="place_lat_lng_idx"),
         ]
 
     def __str__(self):

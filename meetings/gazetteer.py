@@ -197,10 +197,16 @@ def town_near(latitude: float, longitude: float, miles: float) -> str:
         return ""
     dlat = miles / 69.0
     dlng = miles / max(1.0, 69.0 * math.cos(math.radians(latitude)))
-    rows = Place.objects.filter(
-        latitude__range=(latitude - dlat, latitude + dlat),
-        longitude__range=(longitude - dlng, longitude + dlng),
-    ).values_list("city", "state", "latitude", "longitude")
+    # A range of the (latitude, longitude) index, a few hundred ZIP codes at most; no
+    # order (Place's would walk the whole (country, code) index instead).
+    rows = (
+        Place.objects.filter(
+            latitude__range=(latitude - dlat, latitude + dlat),
+            longitude__range=(longitude - dlng, longitude + dlng),
+        )
+        .order_by()
+        .values_list("city", "state", "latitude", "longitude")
+    )
     scale = math.cos(math.radians(latitude))
 
     def squared(row):

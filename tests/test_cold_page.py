@@ -140,3 +140,29 @@ def test_when_the_cap_hides_how_many_are_in_person_they_are_counted_apart(client
         make_meeting(name=f"Further {i}", location=far)
     html = client.get(URL, {"near": "55404"}).content.decode()
     assert "More than 500 meetings within 25 mi (none within 10 mi)" in html
+
+
+def test_use_my_location_reads_only_the_places_around_the_point(db):
+    """The nearest town to "lat,lng" is a range of the (latitude, longitude) index, not
+    a scan of the whole gazetteer, and still the nearest within 25 miles."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from meetings.gazetteer import town_near
+
+    make_place()  # 55404 Minneapolis
+    make_place(code="55101", city="Saint Paul", lat=44.9517, lng=-93.0892)
+    make_place(code="55806", city="Duluth", lat=46.77, lng=-92.12)
+    with CaptureQueriesContext(connection) as queries:
+        assert town_near(44.95, -93.12, 25) == "Saint Paul, MN"
+    assert town_near(46.0, -94.6, 25) == ""  # nothing within 25 miles
+    (query,) = queries.captured_queries
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")  # three rows: make it choose
+        cursor.execute(
+            "EXPLAIN " + ("QUERY PLAN " if connection.vendor == "sqlite" else "") + query["sql"]
+        )
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "place_lat_lng_idx" in plan
+    assert "ORDER BY" not in query["sql"]
