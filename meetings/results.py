@@ -5,10 +5,13 @@ from urllib.parse import urlencode
 
 from django.db.models import Q
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils import formats
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from meetings.filters import DEFAULT_RADIUS
+from meetings.filters import DEFAULT_RADIUS, checkbox_inputs
 from meetings.models import Meeting, MeetingType
 from meetings.schedule import Occurrence, current_or_next_occurrence
 
@@ -41,10 +44,23 @@ class ResultRow:
     where: str = ""
 
 
+def meeting_urls():
+    """A slug's meeting page address, reversed once for all of a page's rows (in the
+    page's language: never kept beyond the request)."""
+    prefix = reverse("meetings:meeting-detail", args=["slug"]).removesuffix("slug/")
+    return lambda slug: f"{prefix}{slug}/"
+
+
 def result_row(
-    meeting: Meeting, now, *, zone: str | None = None, wanted: frozenset[str] = frozenset()
+    meeting: Meeting,
+    now,
+    *,
+    zone: str | None = None,
+    wanted: frozenset[str] = frozenset(),
+    url_of=None,
 ) -> ResultRow:
-    """``wanted``: the type codes the person searched for, always shown on the card."""
+    """``wanted``: the type codes the person searched for, always shown on the card;
+    ``url_of``: the page's meeting_urls()."""
     occurrence = current_or_next_occurrence(meeting, now)
     happening_now = occurrence.is_happening(now)
     occurrence = occurrence.told_in(zone)
@@ -76,7 +92,7 @@ def result_row(
         distance=distance,
         key_types=[t.label for t in shown],
         hint=fellowship.plain_words,
-        url=meeting.get_absolute_url(),
+        url=url_of(meeting.slug) if url_of else meeting.get_absolute_url(),
         name=meeting.display_name,
         meta=" · ".join(meta),
         where=where,
@@ -97,7 +113,7 @@ def map_points(rows: list[ResultRow]) -> list[dict]:
                 "lng": round(location.longitude, 5),
                 "name": row.meeting.display_name,
                 "when": f"{row.day_word} {row.occurrence.time_range}",
-                "url": row.meeting.get_absolute_url(),
+                "url": row.url,
             }
         )
     return points
@@ -238,9 +254,26 @@ def type_choices(query) -> dict:
         ((t.code, t.label) for t in spec if t.category == language),
         key=lambda pair: (pair[0] not in {"EN", "S"}, pair[1]),
     )
+    common_types = [(code, by_code[code]) for code in codes if code in by_code]
+    chosen_languages = set(selected_languages)
     return {
-        "common_types": [(code, by_code[code]) for code in codes if code in by_code],
+        "common_types": common_types,
         "selected_types": selected_types,
         "languages": languages,
         "selected_languages": selected_languages,
+        # Written in Python, as the filter checkboxes (see checkbox_inputs).
+        "type_inputs": checkbox_inputs(
+            "type", [(code, label, code in selected_types) for code, label in common_types]
+        ),
+        "language_options": format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (code, SELECTED if code in chosen_languages else "", label)
+                for code, label in languages
+            ),
+        ),
     }
+
+
+SELECTED = mark_safe(" selected")

@@ -48,6 +48,7 @@ from meetings.page_cache import (
 from meetings.results import (
     active_chips,
     map_points,
+    meeting_urls,
     place_links,
     query_without,
     result_row,
@@ -117,7 +118,8 @@ class MeetingSearchView(FilterView):
         mark_reported_gone([m for m in meetings if not hasattr(m, "reported_gone")])
         zone = self.filterset.visitor_zone
         wanted = self.filterset.wanted_types()
-        rows = [result_row(m, self.now, zone=zone, wanted=wanted) for m in meetings]
+        url_of = meeting_urls()
+        rows = [result_row(m, self.now, zone=zone, wanted=wanted, url_of=url_of) for m in meetings]
         context = {
             "online_soon": rows,
             "online_count": online.count,
@@ -179,8 +181,9 @@ class MeetingSearchView(FilterView):
         # Flagged after paging: a subquery per candidate would cost more than the search.
         mark_reported_gone(shown)
         wanted = filterset.wanted_types()
+        url_of = meeting_urls()
         rows = [
-            result_row(m, self.now, zone=None if point else zone, wanted=wanted)
+            result_row(m, self.now, zone=None if point else zone, wanted=wanted, url_of=url_of)
             for m in page_meetings
         ]
         self.rows = rows
