@@ -13,7 +13,14 @@ from itertools import islice
 
 import orjson
 
-from meetings.formats.hsds import HSDS_VALUES, to_service
+from directory.models import Fellowship, Group, Location
+from meetings.formats.hsds import (
+    HSDS_VALUES,
+    fellowship_organization,
+    group_organization,
+    to_location,
+    to_service,
+)
 from meetings.formats.meeting_guide import FEED_VALUES, feed_values, to_feed_row
 from meetings.models import Meeting, MeetingType
 
@@ -104,16 +111,7 @@ def hsds_services(meetings, *, page: int, per_page: int, base_url: str, now) -> 
     }
     start = (page - 1) * per_page
     ids = list(meetings.values_list("id", flat=True)[start : start + per_page])
-    total_pages = max(1, -(-total // per_page))
-    head = {
-        "total_items": total,
-        "total_pages": total_pages,
-        "page_number": page,
-        "size": per_page,
-        "first_page": page == 1,
-        "last_page": page >= total_pages,
-        "empty": not ids,
-    }
+    head = _page_head(total, page, per_page, empty=not ids)
     piece = bytearray(orjson.dumps(head)[:-1] + b',"contents":[')
     separator = b""
     for chunk, codes in _meeting_chunks(meetings.filter(id__in=ids), HSDS_VALUES):
@@ -126,3 +124,65 @@ def hsds_services(meetings, *, page: int, per_page: int, base_url: str, now) -> 
         yield bytes(piece)
         piece = bytearray()
     yield bytes(piece) + b"]}\n"
+
+
+def _page_head(total: int, page: int, per_page: int, *, empty: bool) -> dict:
+    """The paging fields of HSDS's own API's lists."""
+    total_pages = max(1, -(-total // per_page))
+    return {
+        "total_items": total,
+        "total_pages": total_pages,
+        "page_number": page,
+        "size": per_page,
+        "first_page": page == 1,
+        "last_page": page >= total_pages,
+        "empty": empty,
+    }
+
+
+def _one_page(total: int, page: int, per_page: int, records: list[dict]) -> Iterator[bytes]:
+    head = _page_head(total, page, per_page, empty=not records)
+    head["contents"] = records
+    yield orjson.dumps(head) + b"\n"
+
+
+def hsds_organizations(meetings, *, page: int, per_page: int) -> Iterator[bytes]:
+    """One page of the organizations behind ``meetings``, as HSDS's ``GET
+    /organizations`` answers: first the fellowships (the groups' parent organizations),
+    then the groups, each once, in identifier order. Read in the first (only) piece."""
+    group_ids = meetings.order_by().values("group_id")
+    groups = Group.objects.filter(id__in=group_ids).select_related("fellowship").order_by("id")
+    fellowships = Fellowship.objects.filter(groups__in=groups).distinct().order_by("id")
+    start = (page - 1) * per_page
+    found = list(fellowships[start : start + per_page])
+    fellowship_count = fellowships.count()
+    records = [fellowship_organization(f) for f in found]
+    if len(records) < per_page:
+        first_group = max(0, start - fellowship_count)
+        wanted = per_page - len(records)
+        records += [group_organization(g) for g in groups[first_group : first_group + wanted]]
+    total = fellowship_count + groups.count()
+    yield from _one_page(total, page, per_page, records)
+
+
+def hsds_locations(meetings, *, page: int, per_page: int) -> Iterator[bytes]:
+    """One page of the venues where ``meetings`` meet in person (a door people can
+    find: not temporarily closed, not only a town), as HSDS's ``GET /locations``
+    answers, each once, in identifier order. Read in the first (only) piece."""
+    in_person = (
+        meetings.order_by()
+        .filter(attendance__in=["in_person", "hybrid"], location__approximate=False)
+        .exclude(status="tc")
+        .values("location_id")
+    )
+    locations = (
+        Location.objects.filter(id__in=in_person)
+        .exclude(address="")
+        .exclude(city="")
+        .exclude(country="")
+        .exclude(state="", postal_code="")
+        .order_by("id")
+    )
+    start = (page - 1) * per_page
+    records = [to_location(location) for location in locations[start : start + per_page]]
+    yield from _one_page(locations.count(), page, per_page, records)

@@ -225,21 +225,77 @@ HSDS_SERVICE = {
     },
 }
 
-HSDS_PAGE = {
+HSDS_ORGANIZATION = {
     "type": "object",
-    "description": gettext_lazy("A page of services, as HSDS's own API pages GET /services."),
-    "required": ["total_items", "total_pages", "page_number", "size", "contents"],
+    "description": (
+        "A fellowship, or one of its groups (its fellowship as parent_organization_id), "
+        "as an Open Referral HSDS 3.0 organization. No email or phone."
+    ),
+    "required": ["id", "name", "description"],
     "properties": {
-        "total_items": {"type": "integer"},
-        "total_pages": {"type": "integer"},
-        "page_number": {"type": "integer"},
-        "size": {"type": "integer"},
-        "first_page": {"type": "boolean"},
-        "last_page": {"type": "boolean"},
-        "empty": {"type": "boolean"},
-        "contents": {"type": "array", "items": {"$ref": "#/components/schemas/HsdsService"}},
+        "id": _text(format="uuid"),
+        "name": _text(),
+        "description": _text(),
+        "website": _text(format="uri"),
+        "parent_organization_id": _text(format="uuid"),
     },
 }
+
+HSDS_LOCATION = {
+    "type": "object",
+    "description": (
+        "A venue where listed meetings meet in person, as an Open Referral HSDS 3.0 "
+        "physical location: the same identifier as in the services' service_at_locations."
+    ),
+    "required": ["id", "location_type"],
+    "properties": {
+        "id": _text(format="uuid"),
+        "location_type": {"type": "string", "enum": ["physical"]},
+        "name": _text(),
+        "description": _text(),
+        "latitude": {"type": "number"},
+        "longitude": {"type": "number"},
+        "addresss": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "address_1", "city", "state_province", "postal_code"],
+            },
+        },
+        "accessibilitys": {"type": "array", "items": {"type": "object", "required": ["id"]}},
+    },
+}
+
+
+def _hsds_page(item: str, description) -> dict:
+    return {
+        "type": "object",
+        "description": description,
+        "required": ["total_items", "total_pages", "page_number", "size", "contents"],
+        "properties": {
+            "total_items": {"type": "integer"},
+            "total_pages": {"type": "integer"},
+            "page_number": {"type": "integer"},
+            "size": {"type": "integer"},
+            "first_page": {"type": "boolean"},
+            "last_page": {"type": "boolean"},
+            "empty": {"type": "boolean"},
+            "contents": {"type": "array", "items": {"$ref": f"#/components/schemas/{item}"}},
+        },
+    }
+
+
+HSDS_PAGE = _hsds_page(
+    "HsdsService", gettext_lazy("A page of services, as HSDS's own API pages GET /services.")
+)
+HSDS_ORGANIZATION_PAGE = _hsds_page(
+    "HsdsOrganization",
+    gettext_lazy("A page of organizations, as HSDS's own API pages GET /organizations."),
+)
+HSDS_LOCATION_PAGE = _hsds_page(
+    "HsdsLocation",
+    gettext_lazy("A page of locations, as HSDS's own API pages GET /locations."),
+)
 
 
 def _paging() -> list[dict]:
@@ -362,6 +418,38 @@ def api_description(*, base_url: str) -> dict:
                     },
                 }
             },
+            "/api/hsds/organizations": {
+                "get": {
+                    "operationId": "hsdsOrganizations",
+                    "summary": _("HSDS 3.0 organizations"),
+                    "description": _(
+                        "The fellowships and groups of the same meetings (the same search "
+                        "parameters), as Open Referral HSDS 3.0 organizations: first the "
+                        "fellowships, then the groups, a page at a time."
+                    ),
+                    "parameters": feed_params + _paging(),
+                    "responses": {
+                        "200": _json("HsdsOrganizationPage", _("A page of organizations.")),
+                        "400": _bad_request(),
+                    },
+                }
+            },
+            "/api/hsds/locations": {
+                "get": {
+                    "operationId": "hsdsLocations",
+                    "summary": _("HSDS 3.0 locations"),
+                    "description": _(
+                        "The venues where the same meetings (the same search parameters) "
+                        "meet in person, as Open Referral HSDS 3.0 physical locations, a "
+                        "page at a time. Online meetings' join links are in their services."
+                    ),
+                    "parameters": feed_params + _paging(),
+                    "responses": {
+                        "200": _json("HsdsLocationPage", _("A page of locations.")),
+                        "400": _bad_request(),
+                    },
+                }
+            },
             "/api/feeds.json": {
                 "get": {
                     "operationId": "feedIndex",
@@ -416,6 +504,10 @@ def api_description(*, base_url: str) -> dict:
                 "FeedIndex": FEED_INDEX,
                 "HsdsServicePage": HSDS_PAGE,
                 "HsdsService": HSDS_SERVICE,
+                "HsdsOrganizationPage": HSDS_ORGANIZATION_PAGE,
+                "HsdsOrganization": HSDS_ORGANIZATION,
+                "HsdsLocationPage": HSDS_LOCATION_PAGE,
+                "HsdsLocation": HSDS_LOCATION,
             }
         },
     }

@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/docs/", views.api_docs, name="api-docs"),
     # The directory as Open Referral HSDS 3.0 (211 and referral systems), paged.
     path("api/hsds/services", views.hsds_services, name="hsds-services"),
+    path("api/hsds/organizations", views.hsds_organizations, name="hsds-organizations"),
+    path("api/hsds/locations", views.hsds_locations, name="hsds-locations"),
     # Before the detail route: a calendar file is the meeting's address plus ".ics".
     path("meetings/<slug:slug>.ics", views.meeting_ics, name="meeting-ics"),
     path("meetings/<slug:slug>/", views.meeting_detail, name="meeting-detail"),

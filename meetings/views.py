@@ -437,9 +437,14 @@ def _kept_feed(request, kind: str, words: tuple, build):
         if not locked:
             response = kept.previous(request) or kept.wait(request)
     if response is None:
-        response = streamed_response(
-            kept.keep(build(), locked=locked), content_type="application/json"
-        )
+        try:
+            response = streamed_response(
+                kept.keep(build(), locked=locked), content_type="application/json"
+            )
+        except BaseException:
+            if locked:  # failed before the stream began (its own cleanup never ran)
+                cache.delete(kept.lock_key)
+            raise
         response["ETag"] = kept.etag
     return _feed_headers(response)
 
@@ -491,11 +496,11 @@ def _page_errors(query) -> dict:
     return errors
 
 
-@require_http_methods(["GET", "HEAD", "OPTIONS"])
-def hsds_services(request):
-    """/api/hsds/services: the public meetings (or those the feed's search parameters
-    pick) as Open Referral HSDS 3.0 services, a page at a time, each page kept as the
-    feed is (meetings.feed_cache)."""
+def _hsds_list(request, kind: str, build):
+    """An HSDS list (services, organizations, locations) of the public meetings the
+    feed's search parameters pick, a page at a time (``build(meetings, page, per_page,
+    base_url, now)`` gives its pieces), each page kept as the feed is
+    (meetings.feed_cache)."""
     if request.method == "OPTIONS":
         return _preflight()
     now = timezone.now()
@@ -507,17 +512,54 @@ def hsds_services(request):
     page = int(request.GET.get("page", 1))
     per_page = int(request.GET.get("per_page", HSDS_PER_PAGE))
 
-    def build():
-        return feeds.hsds_services(
-            filterset.qs, page=page, per_page=per_page, base_url=base_url, now=now
-        )
+    def pieces():
+        return build(filterset.qs, page, per_page, base_url, now)
 
     if not settings.LISTINGS_CACHE_SECONDS or _uses_the_clock(filterset):
-        return _feed_headers(streamed_response(build(), content_type="application/json"))
+        return _feed_headers(streamed_response(pieces(), content_type="application/json"))
     # By day: a schedule's UTC offset is this week's.
     today = now.astimezone(ZoneInfo(filterset.visitor_zone)).date()
     words = (base_url, filterset.cache_words(), get_language(), today.isoformat(), page, per_page)
-    return _kept_feed(request, "hsds", words, build)
+    return _kept_feed(request, kind, words, pieces)
+
+
+@require_http_methods(["GET", "HEAD", "OPTIONS"])
+def hsds_services(request):
+    """/api/hsds/services: the public meetings (or those the feed's search parameters
+    pick) as Open Referral HSDS 3.0 services, a page at a time."""
+    return _hsds_list(
+        request,
+        "hsds",
+        lambda meetings, page, per_page, base_url, now: feeds.hsds_services(
+            meetings, page=page, per_page=per_page, base_url=base_url, now=now
+        ),
+    )
+
+
+@require_http_methods(["GET", "HEAD", "OPTIONS"])
+def hsds_organizations(request):
+    """/api/hsds/organizations: the fellowships and groups behind those meetings, as
+    HSDS 3.0 organizations, a page at a time."""
+    return _hsds_list(
+        request,
+        "hsds-organizations",
+        lambda meetings, page, per_page, base_url, now: feeds.hsds_organizations(
+            meetings, page=page, per_page=per_page
+        ),
+    )
+
+
+@require_http_methods(["GET", "HEAD", "OPTIONS"])
+def hsds_locations(request):
+    """/api/hsds/locations: the venues where those meetings meet in person, as HSDS 3.0
+    physical locations, a page at a time."""
+    return _hsds_list(
+        request,
+        "hsds-locations",
+        lambda meetings, page, per_page, base_url, now: feeds.hsds_locations(
+            meetings, page=page, per_page=per_page
+        ),
+    )
 
 
 def search_calendar(request):

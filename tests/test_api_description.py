@@ -41,6 +41,8 @@ def test_the_description_is_valid_openapi_3_1_with_every_public_endpoint(client,
         "/api/meetings.json",
         "/api/feeds.json",
         "/api/hsds/services",
+        "/api/hsds/organizations",
+        "/api/hsds/locations",
         "/meetings.ics",
         "/meetings/{slug}.ics",
     }

@@ -318,6 +318,33 @@ def test_the_feed_answers_503_when_the_database_fails_before_its_first_rows(
     assert "public" not in response["Cache-Control"]
 
 
+@pytest.mark.parametrize(
+    "feed, model", [("hsds-organizations", "Group"), ("hsds-locations", "Location")]
+)
+def test_the_hsds_lists_answer_503_when_the_database_fails_and_keep_no_lock(
+    client, monkeypatch, feed, model
+):
+    make_meeting()
+
+    class Unreachable:
+        class objects:  # noqa: N801 (as a model's manager is named)
+            @staticmethod
+            def filter(*args, **kwargs):
+                raise OperationalError("could not connect to server: Connection refused")
+
+    monkeypatch.setattr(f"meetings.feeds.{model}", Unreachable)
+    response = client.get(reverse(f"meetings:{feed}"))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    monkeypatch.undo()
+
+    def waited(seconds):
+        raise AssertionError("the failed build kept its lock: the next request waited")
+
+    monkeypatch.setattr("meetings.feed_cache.time.sleep", waited)
+    assert client.get(reverse(f"meetings:{feed}")).status_code == 200
+
+
 def test_a_feed_cut_off_midway_is_never_kept(client, monkeypatch):
     from meetings import feeds
 

@@ -207,3 +207,112 @@ def test_a_bad_parameter_is_a_400_with_a_json_error(client, aa, params, field):
     body = response.json()
     assert body["error"] == "Invalid parameters."
     assert body["fields"][field]
+
+
+# Organizations and locations (/api/hsds/organizations, /api/hsds/locations) -----------
+
+
+def schema_errors(name: str, record: dict) -> list[str]:
+    """``record``'s errors against the vendored HSDS schema ``name`` (organization...)."""
+    schema = json.loads((SCHEMAS / f"{name}.json").read_text())
+    validator = Draft202012Validator(schema, registry=_registry(), format_checker=FormatChecker())
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(record)]
+
+
+def get_list(client, view: str, **params) -> dict:
+    response = client.get(reverse(view), params)
+    assert response.status_code == 200, response.content
+    assert response["Access-Control-Allow-Origin"] == "*"
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return json.loads(body)
+
+
+def described_errors(client, path: str, page: dict) -> list:
+    spec = client.get(reverse("meetings:api-openapi")).json()
+    schema = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+    described = {**schema["schema"], "components": spec["components"]}
+    return list(Draft202012Validator(described).iter_errors(page))
+
+
+def test_the_organizations_are_the_fellowships_then_the_groups_each_valid_hsds(client, aa):
+    loring = make_group(fellowship=aa, name="Loring Group", description="Since 1970.",
+                        website="https://loring.example.org/")  # fmt: skip
+    make_meeting(group=loring, name="Big Book")
+    make_meeting(group=loring, name="Step Study", day=3)
+    quiet = make_group(fellowship=aa, name="Quiet Group", email="organizer@example.org")
+    make_meeting(group=quiet)
+    make_group(fellowship=aa, name="No Meetings Yet")
+    make_meeting(group=make_group(fellowship=aa, name="Awaiting", status="pending"))
+
+    page = get_list(client, "meetings:hsds-organizations")
+    names = [o["name"] for o in page["contents"]]
+    assert names == [aa.name, "Loring Group", "Quiet Group"]
+    assert page["total_items"] == 3
+    for organization in page["contents"]:
+        assert schema_errors("organization", organization) == [], organization["name"]
+    fellowship, group, _quiet = page["contents"]
+    assert fellowship["id"] == hsds_id("fellowship", aa.id)
+    assert group["parent_organization_id"] == fellowship["id"]
+    assert group["website"] == "https://loring.example.org/"
+    # The same identifiers as the services' organizations.
+    services = get_page(client)["contents"]
+    assert {s["organization_id"] for s in services} == {group["id"], _quiet["id"]}
+    assert "organizer@example.org" not in json.dumps(page)
+    assert described_errors(client, "/api/hsds/organizations", page) == []
+
+
+def test_organizations_are_paged_across_fellowships_and_groups(client, aa):
+    na = Fellowship.objects.get(slug="na")
+    for n in range(3):
+        make_meeting(group=make_group(fellowship=aa, name=f"AA Group {n}"))
+    make_meeting(group=make_group(fellowship=na, name="NA Group"))
+    pages = [get_list(client, "meetings:hsds-organizations", per_page=2, page=n) for n in (1, 2, 3)]
+    names = [o["name"] for page in pages for o in page["contents"]]
+    assert len(names) == len(set(names)) == 6
+    assert set(names[:2]) == {aa.name, na.name}
+    assert {page["total_items"] for page in pages} == {6}
+    assert pages[2]["last_page"] and not pages[0]["last_page"]
+    only_na = get_list(client, "meetings:hsds-organizations", fellowship="na")
+    assert [o["name"] for o in only_na["contents"]] == [na.name, "NA Group"]
+
+
+def test_the_locations_are_the_doors_meetings_meet_at_each_once_valid_hsds(client, aa):
+    group = make_group(fellowship=aa)
+    hall = make_location(name="Loring Hall", accessibility_notes="Ramp at the back.")
+    make_meeting(group=group, location=hall, name="Big Book")
+    make_meeting(group=group, location=hall, name="Hybrid", day=2, attendance="hybrid",
+                 conference_url=ZOOM)  # fmt: skip
+    town = make_location(name="", address="", approximate=True)
+    make_meeting(group=group, location=town, attendance="online", conference_url=ZOOM, day=3)
+    closed = make_location(name="Closed Chapel")
+    make_meeting(group=group, location=closed, status="tc", day=4)
+    centre = make_location(name="Corner Church", needs_geocoding=True)
+    make_meeting(group=group, location=centre, day=5)
+
+    page = get_list(client, "meetings:hsds-locations")
+    assert [loc["name"] for loc in page["contents"]] == ["Loring Hall", "Corner Church"]
+    for location in page["contents"]:
+        assert schema_errors("location", location) == [], location["name"]
+    loring, corner = page["contents"]
+    assert loring["id"] == hsds_id("location", hall.id)
+    assert loring["addresss"][0]["address_1"] == "519 Oak Grove St"
+    assert loring["accessibilitys"][0]["details"] == "Ramp at the back."
+    assert (loring["latitude"], loring["longitude"]) == (44.9695, -93.2836)
+    assert "latitude" not in corner  # placed only at its ZIP code's centre
+    # The same identifiers as the services' physical places.
+    services = get_page(client)["contents"]
+    physical = {
+        at["location_id"]
+        for s in services
+        for at in s["service_at_locations"]
+        if at["location"]["location_type"] == "physical"
+    }
+    assert physical == {loring["id"], corner["id"]}
+    assert described_errors(client, "/api/hsds/locations", page) == []
+
+
+@pytest.mark.parametrize("view", ["meetings:hsds-organizations", "meetings:hsds-locations"])
+def test_the_organizations_and_locations_refuse_bad_parameters(client, aa, view):
+    response = client.get(reverse(view), {"per_page": "5000", "day": "funday"})
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"per_page", "day"}

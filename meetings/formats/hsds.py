@@ -215,3 +215,80 @@ def _at(service_id: str, location: dict) -> dict:
         "location_id": location["id"],
         "location": location,
     }
+
+
+# The organizations and locations lists (/api/hsds/organizations, /api/hsds/locations) --
+
+
+def fellowship_organization(fellowship) -> dict:
+    """A fellowship as the organization its groups name as ``parent_organization_id``."""
+    organization = {
+        "id": hsds_id("fellowship", fellowship.id),
+        "name": fellowship.name,
+        "description": fellowship.local_description or fellowship.name,
+    }
+    if fellowship.website:
+        organization["website"] = fellowship.website
+    return organization
+
+
+def group_organization(group) -> dict:
+    """A group as an organization, the one its meetings (services) name."""
+    organization = {
+        "id": hsds_id("group", group.id),
+        "name": group.name,
+        "description": group.description or group.fellowship.name,
+        "parent_organization_id": hsds_id("fellowship", group.fellowship_id),
+    }
+    if group.website:
+        organization["website"] = group.website
+    return organization
+
+
+class _AsMeetingRow:
+    """A location read as the ``location__*`` names of a feed row, for ``door_level``."""
+
+    def __init__(self, location):
+        self._location = location
+
+    def __getattr__(self, name):
+        return getattr(self._location, name.removeprefix("location__"))
+
+
+def to_location(location) -> dict:
+    """A venue where public meetings meet in person as an HSDS physical location: the
+    same record (and identifier) as in the services' ``service_at_locations``, less the
+    accessibility that comes from each meeting's types."""
+    location_id = hsds_id("location", location.id)
+    record = {
+        "id": location_id,
+        "location_type": "physical",
+        "name": location.name,
+        "description": location.directions,
+    }
+    if location.latitude is not None and not location.needs_geocoding:
+        record["latitude"] = round(location.latitude, 5)
+        record["longitude"] = round(location.longitude, 5)
+    if door_level(_AsMeetingRow(location)):
+        record["addresss"] = [
+            {
+                "id": hsds_id("address", location.id),
+                "location_id": location_id,
+                "address_1": location.address,
+                "city": location.city,
+                "region": location.region,
+                "state_province": location.state,
+                "postal_code": location.postal_code,
+                "country": location.country,
+                "address_type": "physical",
+            }
+        ]
+    if location.accessibility_notes:
+        record["accessibilitys"] = [
+            {
+                "id": hsds_id("accessibility", f"location:{location.id}"),
+                "location_id": location_id,
+                "details": location.accessibility_notes,
+            }
+        ]
+    return record
