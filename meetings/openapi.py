@@ -227,7 +227,7 @@ HSDS_SERVICE = {
 
 HSDS_ORGANIZATION = {
     "type": "object",
-    "description": (
+    "description": gettext_lazy(
         "A fellowship, or one of its groups (its fellowship as parent_organization_id), "
         "as an Open Referral HSDS 3.0 organization. No email or phone."
     ),
@@ -243,7 +243,7 @@ HSDS_ORGANIZATION = {
 
 HSDS_LOCATION = {
     "type": "object",
-    "description": (
+    "description": gettext_lazy(
         "A venue where listed meetings meet in person, as an Open Referral HSDS 3.0 "
         "physical location: the same identifier as in the services' service_at_locations."
     ),

@@ -247,3 +247,42 @@ def test_tsml_ui_shows_a_longer_meeting_past_midnight_in_progress_and_in_calenda
     context.close()
     assert past_midnight.longer.name in in_progress
     assert end - start == dt.timedelta(minutes=90)
+
+
+def test_tsml_ui_lists_a_door_we_placed_only_at_its_zip_centre_as_in_person(
+    browser, live_server, site, monkeypatch
+):
+    """Why such a row says approximate "no" and sends no point: TSML UI takes "yes" for
+    "not a place to go" (not in person: its address hidden, no pin), as shown by
+    sending it the other way too."""
+    from django.core.cache import cache
+
+    from meetings import feeds
+    from tests.conftest import make_location, make_meeting
+
+    make_meeting(name="Corner Church Group", location=make_location(needs_geocoding=True))
+
+    def listed() -> tuple[int | None, str]:
+        # A new browser each time: nothing kept from the last load.
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+        context.route("**/*", _local_only)
+        page = context.new_page()
+        page.goto(site.url)
+        page.locator("#tsml-ui tbody td.tsml-name a").first.wait_for()
+        found = _counts(page, "type").get("In-person"), page.locator("#tsml-ui tbody").inner_text()
+        context.close()
+        return found
+
+    in_person, shown = listed()
+    assert in_person == 1 and "519 Oak Grove St" in shown
+
+    real_row = feeds.to_feed_row
+
+    def zip_centre_as_approximate(meeting, types, **kwargs):
+        row = real_row(meeting, types, **kwargs)
+        return {**row, "approximate": "yes", "latitude": 44.97, "longitude": -93.28}
+
+    monkeypatch.setattr(feeds, "to_feed_row", zip_centre_as_approximate)
+    cache.clear()
+    in_person, shown = listed()
+    assert in_person is None and "519 Oak Grove St" not in shown
