@@ -253,8 +253,8 @@ def test_tsml_ui_lists_a_door_we_placed_only_at_its_zip_centre_as_in_person(
     browser, live_server, site, monkeypatch
 ):
     """Why such a row says approximate "no" and sends no point: TSML UI takes "yes" for
-    "not a place to go" (not in person: its address hidden, no pin), as shown by
-    sending it the other way too."""
+    "not a place to go" (the meeting "Inactive", its venue and address hidden), as shown
+    by sending it the other way too."""
     from django.core.cache import cache
 
     from meetings import feeds
@@ -262,19 +262,20 @@ def test_tsml_ui_lists_a_door_we_placed_only_at_its_zip_centre_as_in_person(
 
     make_meeting(name="Corner Church Group", location=make_location(needs_geocoding=True))
 
-    def listed() -> tuple[int | None, str]:
+    def listed() -> str:
         # A new browser each time: nothing kept from the last load.
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
         context.route("**/*", _local_only)
         page = context.new_page()
         page.goto(site.url)
         page.locator("#tsml-ui tbody td.tsml-name a").first.wait_for()
-        found = _counts(page, "type").get("In-person"), page.locator("#tsml-ui tbody").inner_text()
+        shown = page.locator("#tsml-ui tbody").inner_text()
         context.close()
-        return found
+        return shown
 
-    in_person, shown = listed()
-    assert in_person == 1 and "519 Oak Grove St" in shown
+    shown = listed()
+    assert "St. Mark's Church" in shown and "519 Oak Grove St" in shown
+    assert "Inactive" not in shown
 
     real_row = feeds.to_feed_row
 
@@ -284,5 +285,6 @@ def test_tsml_ui_lists_a_door_we_placed_only_at_its_zip_centre_as_in_person(
 
     monkeypatch.setattr(feeds, "to_feed_row", zip_centre_as_approximate)
     cache.clear()
-    in_person, shown = listed()
-    assert in_person is None and "519 Oak Grove St" not in shown
+    shown = listed()
+    assert "Inactive" in shown
+    assert "St. Mark's Church" not in shown and "519 Oak Grove St" not in shown
