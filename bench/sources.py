@@ -19,9 +19,11 @@ figures only. Needs ../shared/data beside the project.
 """
 
 import argparse
+import cProfile
 import hashlib
 import json
 import os
+import pstats
 import resource
 import secrets
 import sys
@@ -92,13 +94,21 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
-def run(sources, label: str, counter: list) -> dict:
+def run(sources, label: str, counter: list, *, profile: bool = False) -> dict:
     from meetings.syncing import sources_sync
 
     counter[0] = 0
+    profiler = cProfile.Profile() if profile else None
     started = time.perf_counter()
+    if profiler:
+        profiler.enable()
     results = sources_sync(sources=sources, force=True)
+    if profiler:
+        profiler.disable()
     seconds = time.perf_counter() - started
+    if profiler:
+        print(f"\n== profile of the {label}")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
     outcomes = {}
     for result in results:
         outcome = result.attempt.outcome if result.attempt else "skipped"
@@ -121,6 +131,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--meetings", type=int, default=100_000)
+    parser.add_argument(
+        "--profile", action="store_true", help="print where each sync spends its time"
+    )
     args = parser.parse_args()
     if not MINNEAPOLIS.exists():
         sys.exit("../shared/data is missing: the benchmark reads the shared sample feeds.")
@@ -173,11 +186,11 @@ def main():
             for i in range(SOURCES)
         ]
 
-        figures = [run(sources, "first sync", counter)]
-        figures.append(run(sources, "unchanged sync (304)", counter))
+        figures = [run(sources, "first sync", counter, profile=args.profile)]
+        figures.append(run(sources, "unchanged sync (304)", counter, profile=args.profile))
         for i, chunk in enumerate(chunks):
             feeds.put(f"/feed/{i}.json", json.dumps(changed(chunk, 0.05)).encode())
-        figures.append(run(sources, "5 % changed", counter))
+        figures.append(run(sources, "5 % changed", counter, profile=args.profile))
         server.shutdown()
 
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -277,6 +277,8 @@ class Group(models.Model):
                 condition=Q(status__in=["active", "pending", "inactive"]), name="group_status_valid"
             ),
         ]
+        # An import finds a row's group by its fellowship and name.
+        indexes = [models.Index(fields=["fellowship", "name"], name="group_fellowship_name")]
 
     def __str__(self):
         return self.name

@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import math
 import re
 import time
 from collections import Counter, defaultdict
@@ -285,32 +286,66 @@ def _address_key(address, city, state, postal_code, approximate) -> tuple:
 # Beyond a record's point, the furthest a place it can be found at lies in degrees: the
 # cells ``_Importer._nearby`` looks in are 0.01° either side of the point's own, rounded.
 _NEARBY_DEGREES = 0.03
+_MAX_BOXES = 200
+
+
+def _boxes(points: list[ImportedLocation]) -> list[tuple[float, float, float, float]]:
+    """Boxes (south, north, west, east) around ``points``, one per whole degree of map
+    they fall in, each with the margin: a source spread over a state (or a benchmark's
+    copies across the country) reads the locations around its towns, not every
+    location in the box spanning them all."""
+    cells: dict[tuple[int, int], list[float]] = {}
+    for loc in points:
+        cell = (math.floor(loc.latitude), math.floor(loc.longitude))
+        box = cells.get(cell)
+        if box is None:
+            cells[cell] = [loc.latitude, loc.latitude, loc.longitude, loc.longitude]
+        else:
+            box[0] = min(box[0], loc.latitude)
+            box[1] = max(box[1], loc.latitude)
+            box[2] = min(box[2], loc.longitude)
+            box[3] = max(box[3], loc.longitude)
+    if len(cells) > _MAX_BOXES:  # one box then: a query of thousands of terms costs more
+        boxes = list(cells.values())
+        cells = {
+            (0, 0): [
+                min(b[0] for b in boxes),
+                max(b[1] for b in boxes),
+                min(b[2] for b in boxes),
+                max(b[3] for b in boxes),
+            ]
+        }
+    m = _NEARBY_DEGREES
+    return [(s - m, n + m, w - m, e + m) for s, n, w, e in cells.values()]
 
 
 def _scope(locations: list[ImportedLocation]) -> Q | None:
     """The locations an import of ``locations`` can resolve to, or None for all: those
-    not on the map yet (a record with a point may give them one), those within the box
-    around the records' points (with a margin), and, for a record found by its address
-    alone, every location in its state (one address is in one state: a superset, so the
-    first place at an address is the same as when every location is read)."""
+    not on the map yet (a record with a point may give them one), those within the
+    boxes around the records' points (with a margin), and, for a record found by its
+    address alone, every location with its postal code, or without one every location
+    in its state (one address has one postal code and is in one state: a superset, so
+    the first place at an address is the same as when every location is read)."""
     scope = Q(latitude__isnull=True)
-    points = [loc for loc in locations if loc.has_point]
-    if points:
-        lats = [loc.latitude for loc in points]
-        lngs = [loc.longitude for loc in points]
+    for south, north, west, east in _boxes([loc for loc in locations if loc.has_point]):
         scope |= Q(
-            latitude__gte=min(lats) - _NEARBY_DEGREES,
-            latitude__lte=max(lats) + _NEARBY_DEGREES,
-            longitude__gte=min(lngs) - _NEARBY_DEGREES,
-            longitude__lte=max(lngs) + _NEARBY_DEGREES,
+            latitude__gte=south, latitude__lte=north, longitude__gte=west, longitude__lte=east
         )
-    states = set()
+    states, postals = set(), set()
     for loc in locations:
         if loc.has_point:
             continue
         key = _address_key(loc.address, loc.city, loc.state, loc.postal_code, loc.is_approximate)
-        if any(key[:4]):  # else found by no address: always a new place
+        if not any(key[:4]):  # found by no address: always a new place
+            continue
+        if key[3].isdigit():
+            # A place at the same address has the same postal code: those containing it
+            # (a ZIP stored as "55350-1234" too), not a whole state's locations.
+            postals.add(key[3])
+        else:
             states.add(key[2])
+    for postal in sorted(postals):
+        scope |= Q(postal_code__contains=postal)
     for state in sorted(states):
         if not state or not state.isascii():
             # The database folds case only for ASCII (SQLite), and "no state" matches
@@ -759,6 +794,7 @@ class _Importer:
         existing = {
             m["source_key"]: m
             for m in Meeting.objects.filter(source=self.source)
+            .order_by()
             .values("id", "source_key", "organizer_kept", "last_changed", *IMPORTED_FIELDS)
             .iterator(chunk_size=5000)
         }
@@ -771,8 +807,7 @@ class _Importer:
             self.existing_links[meeting_id][type_id] = link_id
         type_refs = {pk: ("spec", code) for code, pk in self.spec_ids.items()}
         type_refs.update({pk: ("local", code) for code, pk in self.local_ids.items()})
-        groups = Group.objects.filter(fellowship=self.fellowship).values_list("id", "name")
-        self.groups = {_group_key(name): pk for pk, name in groups}
+        self.groups = self._known_groups()
         self.new_groups: dict[str, Group] = {}
         new_rows = [row for row in self.rows if row.record.key not in existing]
         self.taken_slugs = _TakenSlugs(
@@ -864,6 +899,34 @@ class _Importer:
                     name=_fit(MeetingType, "name", self.local_names.get(code) or code),
                     category=MeetingType.Category.OTHER,
                 )
+
+    def _known_groups(self) -> dict[str, int]:
+        """The fellowship's groups this import's rows can belong to, by name key: those
+        named as a row names its group (an index read) and those the source's meetings
+        are in already (so a group the source now spells in other case is still
+        found), not every group of the fellowship, which a national sync would read
+        once per source."""
+        keys = {_group_key(row.group_key) for row in self.rows}
+        names = sorted({row.group_key for row in self.rows})
+        # By the source's own index: with the fellowship in the query, the planner
+        # would walk the fellowship's groups instead.
+        found = [
+            (pk, name)
+            for pk, name, fellowship_id in Meeting.objects.filter(source=self.source)
+            .order_by()
+            .values_list("group_id", "group__name", "group__fellowship_id")
+            .distinct()
+            if pk is not None and fellowship_id == self.fellowship.pk
+        ]
+        of_fellowship = Group.objects.filter(fellowship=self.fellowship).order_by()
+        for i in range(0, len(names), BATCH):
+            found += of_fellowship.filter(name__in=names[i : i + BATCH]).values_list("id", "name")
+        groups: dict[str, int] = {}
+        for pk, name in sorted(found):
+            key = _group_key(name)
+            if key in keys:
+                groups.setdefault(key, pk)
+        return groups
 
     def _group(self, row: _Row):
         """(id, None) for a group we have, (None, Group) for one to create."""

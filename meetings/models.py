@@ -737,6 +737,10 @@ class Meeting(models.Model):
             models.Index(
                 fields=["attendance", "next_start", "next_end"], name="meeting_online_next_idx"
             ),
+            # A source's meetings (every import reads them). The unique constraint below
+            # is partial (source <> ''), which SQLite cannot use for "source = ?" with
+            # a bound value: without this, each source's sync scanned every meeting.
+            models.Index(fields=["source", "source_key"], name="meeting_source_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(day__gte=0, day__lte=6), name="meeting_day_range"),
