@@ -16,7 +16,7 @@ from pathlib import PurePath
 from urllib.parse import urlsplit
 
 from django.db import transaction
-from django.db.models import Max, Min, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -26,7 +26,7 @@ from meetings.importing import _address_key
 from meetings.listings import areas_of, listings_changed
 from meetings.matching import NEAR_MILES, Listing, find_pairs, join_room, shown_listings
 from meetings.models import Meeting, MeetingMatch, Source
-from recoverymap.lib.geo import bounding_box
+from recoverymap.lib.geo import boxes_around
 
 
 @dataclass
@@ -196,26 +196,18 @@ def meetings_match(*, source: str | None = None, meetings=None, user=None) -> Ma
 
 def _around(candidates, own):
     """The candidates that could pair with one of ``own``: of the same fellowships, and
-    in person within the box around ``own``'s places (a source covers a region: the
-    rest of the country is not read), or online."""
+    in person within the boxes around ``own``'s places (a source covers a region, and
+    a national sync's changes are spread over towns: the rest of the country is not
+    read), or online."""
     fellowships = set(own.values_list("group__fellowship_id", flat=True))
-    box = own.filter(location__latitude__isnull=False).aggregate(
-        low_lat=Min("location__latitude"),
-        high_lat=Max("location__latitude"),
-        low_lng=Min("location__longitude"),
-        high_lng=Max("location__longitude"),
+    points = own.filter(location__latitude__isnull=False).values_list(
+        "location__latitude", "location__longitude"
     )
     # Online anywhere, and places not on the map yet (matched by their address).
     nearby = Q(attendance__in=[Meeting.Attendance.ONLINE, Meeting.Attendance.HYBRID]) | Q(
         location__latitude__isnull=True
     )
-    if box["low_lat"] is not None:
-        # Widest in longitude at the latitude furthest from the equator.
-        far = max(box["low_lat"], box["high_lat"], key=abs)
-        low_lat, _high, low_lng, _east = bounding_box(box["low_lat"], box["low_lng"], NEAR_MILES)
-        _low, high_lat, _west, high_lng = bounding_box(box["high_lat"], box["high_lng"], NEAR_MILES)
-        low_lng = min(low_lng, bounding_box(far, box["low_lng"], NEAR_MILES)[2])
-        high_lng = max(high_lng, bounding_box(far, box["high_lng"], NEAR_MILES)[3])
+    for low_lat, high_lat, low_lng, high_lng in boxes_around(points.iterator(), NEAR_MILES):
         nearby |= Q(
             location__latitude__gte=low_lat,
             location__latitude__lte=high_lat,

@@ -7,7 +7,6 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
-import math
 import re
 import time
 from collections import Counter, defaultdict
@@ -41,7 +40,14 @@ from meetings.formats import (
 )
 from meetings.listings import listings_changing
 from meetings.models import Meeting, MeetingType, default_end_time
-from recoverymap.lib.geo import great_circle_miles, is_timezone, timezone_at, unit_vector
+from recoverymap.lib.geo import (
+    MILES_PER_DEGREE_LATITUDE,
+    boxes_around,
+    great_circle_miles,
+    is_timezone,
+    timezone_at,
+    unit_vector,
+)
 
 # Two records at one address whose points are further apart than this are two places.
 SAME_PLACE_MILES = 0.25
@@ -286,37 +292,7 @@ def _address_key(address, city, state, postal_code, approximate) -> tuple:
 # Beyond a record's point, the furthest a place it can be found at lies in degrees: the
 # cells ``_Importer._nearby`` looks in are 0.01° either side of the point's own, rounded.
 _NEARBY_DEGREES = 0.03
-_MAX_BOXES = 200
-
-
-def _boxes(points: list[ImportedLocation]) -> list[tuple[float, float, float, float]]:
-    """Boxes (south, north, west, east) around ``points``, one per whole degree of map
-    they fall in, each with the margin: a source spread over a state (or a benchmark's
-    copies across the country) reads the locations around its towns, not every
-    location in the box spanning them all."""
-    cells: dict[tuple[int, int], list[float]] = {}
-    for loc in points:
-        cell = (math.floor(loc.latitude), math.floor(loc.longitude))
-        box = cells.get(cell)
-        if box is None:
-            cells[cell] = [loc.latitude, loc.latitude, loc.longitude, loc.longitude]
-        else:
-            box[0] = min(box[0], loc.latitude)
-            box[1] = max(box[1], loc.latitude)
-            box[2] = min(box[2], loc.longitude)
-            box[3] = max(box[3], loc.longitude)
-    if len(cells) > _MAX_BOXES:  # one box then: a query of thousands of terms costs more
-        boxes = list(cells.values())
-        cells = {
-            (0, 0): [
-                min(b[0] for b in boxes),
-                max(b[1] for b in boxes),
-                min(b[2] for b in boxes),
-                max(b[3] for b in boxes),
-            ]
-        }
-    m = _NEARBY_DEGREES
-    return [(s - m, n + m, w - m, e + m) for s, n, w, e in cells.values()]
+_NEARBY_MILES = _NEARBY_DEGREES * MILES_PER_DEGREE_LATITUDE
 
 
 def _scope(locations: list[ImportedLocation]) -> Q | None:
@@ -327,7 +303,8 @@ def _scope(locations: list[ImportedLocation]) -> Q | None:
     in its state (one address has one postal code and is in one state: a superset, so
     the first place at an address is the same as when every location is read)."""
     scope = Q(latitude__isnull=True)
-    for south, north, west, east in _boxes([loc for loc in locations if loc.has_point]):
+    points = [(loc.latitude, loc.longitude) for loc in locations if loc.has_point]
+    for south, north, west, east in boxes_around(points, _NEARBY_MILES):
         scope |= Q(
             latitude__gte=south, latitude__lte=north, longitude__gte=west, longitude__lte=east
         )

@@ -395,6 +395,58 @@ def test_a_source_finds_places_far_from_its_others_and_numbers_past_taken_slugs(
     )
 
 
+def test_a_source_spread_over_distant_towns_finds_its_places_in_each(reference):
+    # An import reads the places around each town its points are in (not the box
+    # spanning them all), and for a row without a point those with its postal code.
+    duluth = "1 Main St, Duluth, MN 55802-1234, USA"
+    rochester = "5 Elm St, Rochester, MN 55901, USA"
+    run(
+        [
+            feed_row(),
+            feed_row(slug="duluth", formatted_address=duluth, latitude="46.78", longitude="-92.10"),
+            feed_row(
+                slug="rochester", formatted_address=rochester, latitude="44.02", longitude="-92.47"
+            ),
+        ],
+        reference,
+        source="first",
+    )
+    summary = run(
+        [
+            feed_row(slug="city", latitude="44.96952"),
+            feed_row(
+                slug="harbor",
+                formatted_address="1 Main Street, Duluth, MN 55802, USA",
+                latitude="",
+                longitude="",
+            ),
+            feed_row(
+                slug="clinic",
+                formatted_address="5 Elm Street, Rochester, MN 55901, USA",
+                latitude="44.02001",
+                longitude="-92.47001",
+            ),
+        ],
+        reference,
+        source="second",
+    )
+    assert summary.new_locations == 0
+    assert Location.objects.count() == 3
+    for first, second in (("morning-serenity", "city"), ("duluth", "harbor")):
+        assert (
+            Meeting.objects.get(slug=first).location_id
+            == Meeting.objects.get(source="second", source_key__startswith=second).location_id
+        )
+
+
+def test_a_group_is_found_by_its_name_in_any_case_and_across_sources(reference):
+    run([feed_row(group="Serenity Seekers")], reference, source="first")
+    run([feed_row(group="SERENITY  seekers")], reference, source="first")
+    run([feed_row(slug="other", group="Serenity Seekers")], reference, source="second")
+    assert Group.objects.count() == 1
+    assert Meeting.objects.filter(group__name="Serenity Seekers").count() == 2
+
+
 def test_the_time_zone_comes_from_the_zip_code_when_there_is_no_point(reference):
     make_place(
         code="59001", city="Absarokee", state="MT", lat=45.52, lng=-109.44, tz="America/Denver"

@@ -645,3 +645,19 @@ def test_a_meeting_two_sources_list_is_shown_once_crediting_both(aa, httpserver,
     page = client.get(shown.get().get_absolute_url()).content.decode()
     assert "Minneapolis Intergroup" in page and "District 5" in page
     assert "source:" not in page
+
+
+def test_the_boxes_around_far_apart_towns_hold_each_town_not_the_land_between():
+    from recoverymap.lib.geo import boxes_around
+
+    towns = [(44.97, -93.27), (46.78, -92.10), (34.05, -118.24)]
+    boxes = boxes_around(towns, 5)
+
+    def inside(lat, lng):
+        return any(s <= lat <= n and w <= lng <= e for s, n, w, e in boxes)
+
+    assert len(boxes) == 3
+    assert all(inside(lat + 0.06, lng) and inside(lat, lng - 0.08) for lat, lng in towns)
+    assert not inside(40.0, -100.0)
+    assert not inside(44.97, -92.10)
+    assert len(boxes_around(towns, 5, most=2)) == 1

@@ -2,6 +2,7 @@
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import available_timezones
 
@@ -38,6 +39,41 @@ def bounding_box(lat: float, lng: float, miles: float) -> tuple[float, float, fl
     cos_lat = max(math.cos(math.radians(lat)), 0.01)
     dlng = min(180.0, miles / (MILES_PER_DEGREE_LATITUDE * cos_lat) * 1.01)
     return lat - dlat, lat + dlat, lng - dlng, lng + dlng
+
+
+def boxes_around(
+    points: Iterable[tuple[float, float]], miles: float, *, most: int = 200
+) -> list[tuple[float, float, float, float]]:
+    """Boxes (min_lat, max_lat, min_lng, max_lng) enclosing every point within ``miles``
+    of one of ``points``: one per whole degree of map the points fall in, so points
+    spread over a state or a country give the boxes around their towns, not the one
+    box spanning them all. More than ``most`` degrees give that one box (a query of
+    thousands of terms costs more than it saves)."""
+    cells: dict[tuple[int, int], list[float]] = {}
+    for lat, lng in points:
+        box = cells.setdefault((math.floor(lat), math.floor(lng)), [lat, lat, lng, lng])
+        box[0], box[1] = min(box[0], lat), max(box[1], lat)
+        box[2], box[3] = min(box[2], lng), max(box[3], lng)
+    tight = list(cells.values())
+    if len(tight) > most:
+        tight = [
+            [
+                min(b[0] for b in tight),
+                max(b[1] for b in tight),
+                min(b[2] for b in tight),
+                max(b[3] for b in tight),
+            ]
+        ]
+    boxes = []
+    for south, north, west, east in tight:
+        # Widest in longitude at the latitude furthest from the equator.
+        far = max(south, north, key=abs)
+        low_lat = bounding_box(south, west, miles)[0]
+        high_lat = bounding_box(north, east, miles)[1]
+        _s, _n, low_lng, high_lng = bounding_box(far, west, miles)
+        high_lng = bounding_box(far, east, miles)[3]
+        boxes.append((low_lat, high_lat, low_lng, high_lng))
+    return boxes
 
 
 _LAT_LNG = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
