@@ -26,6 +26,7 @@ from directory.models import Group, Location
 from meetings.duplicates import (
     MatchRefused,
     copies_follow,
+    copies_refresh,
     meeting_match_decide,
     meeting_match_join,
     meeting_matches_undecide,
@@ -598,6 +599,7 @@ class SourceAdmin(admin.ModelAdmin):
         "format",
         "fellowship",
         "enabled",
+        "precedence",
         "meeting_count",
         "last_success",
         "last_result",
@@ -621,6 +623,7 @@ class SourceAdmin(admin.ModelAdmin):
                     "retire_missing",
                     "max_retire_percent",
                     "min_interval_minutes",
+                    "precedence",
                 ]
             },
         ),
@@ -640,6 +643,11 @@ class SourceAdmin(admin.ModelAdmin):
             {"fields": readonly_fields, "classes": ["collapse"]},
         ),
     ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "precedence" in form.changed_data:
+            copies_refresh()  # which listing of each shared meeting is shown
 
     def get_queryset(self, request):
         attempts = SyncAttempt.objects.filter(source=OuterRef("pk")).exclude(

@@ -229,13 +229,15 @@ def copies_refresh() -> int:
             )
         )
         ids = {pk for first, second, *_rest in pairs for pk in (first, second)}
-        listed, preferred = set(), set()
+        listed, preferred, precedence = set(), set(), {}
         for chunk in _chunks(sorted(ids)):
             rows = Meeting.objects.public(copies=True).filter(pk__in=chunk)
-            for pk, source in rows.values_list("id", "source"):
+            for pk, source, rank in rows.values_list("id", "source", "feed__precedence"):
                 listed.add(pk)
                 if not source:
                     preferred.add(pk)
+                if rank:
+                    precedence[pk] = rank
         chosen = [
             winner
             for _first, _second, winner, status, _when in sorted(
@@ -248,6 +250,7 @@ def copies_refresh() -> int:
             listed=listed,
             chosen=chosen,
             preferred=preferred,
+            precedence=precedence,
         )
         current = dict(
             Meeting.objects.filter(duplicate_of__isnull=False).values_list("id", "duplicate_of")

@@ -227,6 +227,11 @@ def meetings_import(
     return importer.summary
 
 
+# The version of how records become meetings, in every sync's record digests
+# (Meeting.source_fingerprint): raise it when a change to the reading (types, places,
+# fields) should reach meetings whose records did not change.
+READING_RULES = 1
+
 # What an organizer may change on an imported meeting and keep through later imports.
 KEEPABLE_FIELDS = tuple(name for name in IMPORTED_FIELDS if not name.endswith("_id"))
 
@@ -407,6 +412,7 @@ class _Row:
     place: _Place | None
     group_key: str
     kept: dict | None = None  # the meeting's organizer_kept after this import
+    fingerprint: str = ""  # of the record, when the import keeps them (a sync)
     # When the source says the meeting last changed (never later than now): the
     # meeting's last_changed, kept as long as the source keeps it.
     updated: dt.datetime | None = None
@@ -442,17 +448,28 @@ class _Importer:
         )
         self.new_local_types: dict[str, MeetingType] = {}
         self.local_names: dict[str, str] = {}  # a name the source gives its own code
+        # A sync skips the records it read before, unchanged: their digests start with
+        # one of how they are read (a new type map or zone reads every record again).
+        self.fingerprinting = feed is not None and not dry_run
+        self.read_as = repr(
+            (READING_RULES, fellowship.pk, sorted(type_map.items()), default_timezone)
+        )
 
     # -- reading --------------------------------------------------------------------
 
     def read(self, records):
         summary = self.summary
         records = list(records)
+        fingerprints, same = self._fingerprints(records)
         self._load_locations(
-            [r.location for r in records if isinstance(r, ImportedMeeting) and r.location]
+            [
+                r.location
+                for i, r in enumerate(records)
+                if isinstance(r, ImportedMeeting) and r.location and i not in same
+            ]
         )
         seen: set[str] = set()
-        for item in records:
+        for i, item in enumerate(records):
             summary.read += 1
             if isinstance(item, Rejected):
                 summary.skipped.append((item.name, item.reason))
@@ -464,11 +481,42 @@ class _Importer:
                 continue
             seen.add(item.key)
             self.present.add(item.key)
+            if i in same:
+                summary.unchanged += 1
+                continue
             row = self._row(item)
             if row is not None:
+                row.fingerprint = fingerprints.get(i, "")
                 self.rows.append(row)
             if summary.read % 1000 == 0:
                 self.progress("reading", summary.read, 0)
+
+    def _fingerprints(self, records: list) -> tuple[dict[int, str], set[int]]:
+        """Each meeting record's digest (by position), and the positions of those the
+        source's meeting of that key was last written from: left as they are, unread.
+        A retired meeting is always read again (its record may bring it back)."""
+        if not self.fingerprinting:
+            return {}, set()
+        fingerprints = {
+            i: hashlib.blake2b((self.read_as + repr(record)).encode(), digest_size=16).hexdigest()
+            for i, record in enumerate(records)
+            if isinstance(record, ImportedMeeting)
+        }
+        stored = dict(
+            Meeting.objects.filter(source=self.source)
+            .exclude(status=Meeting.Status.INACTIVE)
+            .exclude(source_fingerprint="")
+            .order_by()
+            .values_list("source_key", "source_fingerprint")
+            .iterator(chunk_size=5000)
+        )
+        same, keys = set(), set()
+        for i, digest in fingerprints.items():
+            key = records[i].key
+            if key not in keys and stored.get(key[:255]) == digest:
+                same.add(i)
+            keys.add(key)
+        return fingerprints, same
 
     def _row(self, record: ImportedMeeting) -> _Row | None:
         adjusted = self.summary.adjusted
@@ -767,20 +815,45 @@ class _Importer:
     def plan(self, *, deactivate_missing: bool):
         """Decide, for every row, create / update / unchanged; and what to deactivate."""
         summary = self.summary
+        # Every meeting of the source by key, lightly (what retiring needs); in full
+        # only those the rows read are of (a sync skips the records it read before).
         # Values, not instances: a re-import of 100,000 unchanged meetings builds none.
-        existing = {
-            m["source_key"]: m
-            for m in Meeting.objects.filter(source=self.source)
-            .order_by()
-            .values("id", "source_key", "organizer_kept", "last_changed", *IMPORTED_FIELDS)
-            .iterator(chunk_size=5000)
+        mine = Meeting.objects.filter(source=self.source).order_by()
+        statuses = {
+            key: (pk, status)
+            for pk, key, status in mine.values_list("id", "source_key", "status").iterator(
+                chunk_size=5000
+            )
         }
-        through = Meeting.types.through.objects.filter(meeting__source=self.source)
+        self.deactivations = []  # ids
+        if deactivate_missing:
+            self.deactivations = [
+                pk
+                for key, (pk, status) in statuses.items()
+                if key not in self.present and status != Meeting.Status.INACTIVE
+            ]
+            summary.deactivated = len(self.deactivations)
+        self.active_before = sum(
+            status != Meeting.Status.INACTIVE for _pk, status in statuses.values()
+        )
+        fields = ("id", "source_key", "organizer_kept", "last_changed", "source_fingerprint")
+        fields += IMPORTED_FIELDS
+        wanted = [statuses[r.record.key][0] for r in self.rows if r.record.key in statuses]
+        links = Meeting.types.through.objects.values_list("id", "meeting_id", "meetingtype_id")
+        if len(wanted) * 2 > len(statuses):
+            existing = {m["source_key"]: m for m in mine.values(*fields).iterator(chunk_size=5000)}
+            links = links.filter(meeting__source=self.source).iterator(chunk_size=5000)
+        else:
+            existing = {m["source_key"]: m for m in in_batches(mine.values(*fields), wanted)}
+            ids = sorted({*wanted, *self.deactivations})
+            links = [
+                link
+                for i in range(0, len(ids), BATCH)
+                for link in links.filter(meeting_id__in=ids[i : i + BATCH])
+            ]
         # meeting id -> type id -> link id
         self.existing_links: dict[int, dict[int, int]] = defaultdict(dict)
-        for link_id, meeting_id, type_id in through.values_list(
-            "id", "meeting_id", "meetingtype_id"
-        ).iterator(chunk_size=5000):
+        for link_id, meeting_id, type_id in links:
             self.existing_links[meeting_id][type_id] = link_id
         type_refs = {pk: ("spec", code) for code, pk in self.spec_ids.items()}
         type_refs.update({pk: ("local", code) for code, pk in self.local_ids.items()})
@@ -798,6 +871,7 @@ class _Importer:
                 if _group_key(row.group_key) not in self.groups
             ),
         )
+        self.fingerprinted: list[Meeting] = []  # unchanged, read anew: their digests
         self.creates: list[tuple[Meeting, _Row]] = []
         self.updates: list[tuple[dict, _Row, bool]] = []  # (current values, row, retyped)
         for index, row in enumerate(self.rows, start=1):
@@ -840,19 +914,11 @@ class _Importer:
                     summary.updated += 1
                 else:
                     summary.unchanged += 1
+                    if row.fingerprint != meeting["source_fingerprint"]:
+                        self.fingerprinted.append(Meeting(pk=meeting["id"]))
+                        self.fingerprinted[-1].source_fingerprint = row.fingerprint
             if index % 1000 == 0:
                 self.progress("matching", index, len(self.rows))
-        self.deactivations = []  # ids
-        if deactivate_missing:
-            self.deactivations = [
-                meeting["id"]
-                for key, meeting in existing.items()
-                if key not in self.present and meeting["status"] != Meeting.Status.INACTIVE
-            ]
-            summary.deactivated = len(self.deactivations)
-        self.active_before = sum(
-            meeting["status"] != Meeting.Status.INACTIVE for meeting in existing.values()
-        )
         summary.new_types = len(self.new_local_types)
         summary.new_groups = len(self.new_groups)
         skipped = {name for name, _reason in summary.skipped}
@@ -939,6 +1005,7 @@ class _Importer:
             slug=_free_slug(self._wanted_slug(record), self.taken_slugs),
             source=self.source,
             source_key=record.key[:255],
+            source_fingerprint=row.fingerprint,
             feed_id=self.feed_id,
             last_changed=row.updated or timezone.now(),
             **row.fields,
@@ -1078,6 +1145,7 @@ class _Importer:
             meeting.location_id = row.place.id if row.place else None
             meeting.updated = now
             meeting.last_changed = row.updated or now
+            meeting.source_fingerprint = row.fingerprint
             meeting.set_next_start(now)
             updates.append(meeting)
         deactivated = [instances[pk] for pk in self.deactivations]
@@ -1089,7 +1157,14 @@ class _Importer:
             update_objects(
                 Meeting,
                 changed,
-                [*IMPORTED_FIELDS, "organizer_kept", "updated", "last_changed", *NEXT_START_FIELDS],
+                [
+                    *IMPORTED_FIELDS,
+                    "organizer_kept",
+                    "updated",
+                    "last_changed",
+                    "source_fingerprint",
+                    *NEXT_START_FIELDS,
+                ],
             )
             retyped = [
                 (v["id"], row.types) for v, row, types_changed in self.updates if types_changed
@@ -1105,6 +1180,8 @@ class _Importer:
                     links[meeting.pk] = self.existing_links.get(meeting.pk, {})
             changed_history = self._with_history(Meeting, changed, history_type="~")
             self._write_types_history(changed_history, links)
+        # Not a change of the listing: no history, no new "updated".
+        update_objects(Meeting, self.fingerprinted, ["source_fingerprint"])
         self.progress("writing", total, total)
 
     def _link_types(self, meetings) -> dict[int, dict[int, int]]:

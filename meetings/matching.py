@@ -314,6 +314,7 @@ def shown_listings(
     listed: set[int],
     chosen: Iterable[int] = (),
     preferred: set[int] = frozenset(),
+    precedence: dict[int, int] | None = None,
 ) -> dict[int, int]:
     """{copy: the listing shown in its place} for listings that are one meeting.
 
@@ -321,7 +322,9 @@ def shown_listings(
     only the ``listed`` ones (still public) take part, so when the shown listing is
     retired its copy is shown again. Each meeting shows the first of its ``chosen``
     listings (staff's choices, latest first), else a ``preferred`` one (entered on this
-    site), else the lowest id: the listing people saw first keeps its page.
+    site), else the one of the source with the highest ``precedence`` ({listing:
+    its source's precedence}), else the lowest id: the listing people saw first keeps
+    its page.
     """
     parent: dict[int, int] = {}
 
@@ -338,6 +341,7 @@ def shown_listings(
     meetings: dict[int, list[int]] = defaultdict(list)
     for item in list(parent):
         meetings[root(item)].append(item)
+    ranks = precedence or {}
     rank: dict[int, int] = {}
     for i, item in enumerate(chosen):
         rank.setdefault(item, i)
@@ -347,6 +351,9 @@ def shown_listings(
         if picked:
             winner = min(picked, key=rank.__getitem__)
         else:
-            winner = min(members, key=lambda item: (item not in preferred, item))
+            winner = min(
+                members,
+                key=lambda item: (item not in preferred, -ranks.get(item, 0), item),
+            )
         shown.update({member: winner for member in members if member != winner})
     return shown

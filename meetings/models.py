@@ -707,6 +707,10 @@ class Meeting(models.Model):
     # Fields an organizer changed on an imported meeting, with what the source said then:
     # a sync leaves these as the organizer wrote them until the source changes them too.
     organizer_kept = models.JSONField(default=dict, blank=True, editable=False)
+    # A digest of the source's record as a sync last read it (and of how the source is
+    # read): the next sync leaves a meeting whose record is the same without reading
+    # it again (meetings.importing). Bookkeeping, not part of the listing.
+    source_fingerprint = models.CharField(max_length=32, blank=True, editable=False)
     # duplicate_of follows the matches (their own history records every decision).
     history = HistoricalRecords(
         m2m_fields=[types],
@@ -714,6 +718,7 @@ class Meeting(models.Model):
             "last_confirmed",
             "duplicate_of",
             "organizer_kept",
+            "source_fingerprint",
             "next_start",
             "next_end",
         ],
@@ -939,6 +944,15 @@ class Source(models.Model):
         help_text=_(
             "A sync retiring a larger share of the active meetings is held for review. "
             "Empty for the site's default."
+        ),
+    )
+    precedence = models.PositiveSmallIntegerField(
+        _("precedence"),
+        default=0,
+        help_text=_(
+            "When this source and another list the same meeting, the listing of the source "
+            "with the higher precedence is the one shown (a choice made for one pair still "
+            "comes first)."
         ),
     )
     min_interval_minutes = models.PositiveIntegerField(

@@ -18,7 +18,7 @@ from meetings.duplicates import (
 from meetings.formats import parse
 from meetings.importing import meetings_import
 from meetings.matching import Listing, compare, find_pairs, join_room, shown_listings
-from meetings.models import Meeting, MeetingMatch
+from meetings.models import Meeting, MeetingMatch, Source
 from meetings.services import meeting_retire
 from tests.conftest import (
     SHARED_DATA,
@@ -140,6 +140,10 @@ def test_the_shown_listing_is_staffs_choice_else_one_entered_here_else_the_first
     assert shown_listings([(1, 2)], listed={1, 2}, chosen=[2], preferred={1}) == {1: 2}
     # A listing no longer public takes no part: its copy is shown again.
     assert shown_listings([(1, 2)], listed={2}) == {}
+    # A source's precedence comes after staff's choice and a listing entered here.
+    assert shown_listings([(1, 2)], listed={1, 2}, precedence={2: 3}) == {1: 2}
+    assert shown_listings([(1, 2)], listed={1, 2}, chosen=[1], precedence={2: 3}) == {2: 1}
+    assert shown_listings([(1, 2)], listed={1, 2}, preferred={1}, precedence={2: 3}) == {2: 1}
 
 
 # Two real overlapping sources ------------------------------------------------------
@@ -414,3 +418,52 @@ def test_two_overlapping_sources_synced_over_http_show_shared_meetings_once(
     # An unchanged sync of both (304s) leaves every pair as it was.
     sync(central, district, force=True)
     assert Meeting.objects.public().count() == 568 + 36 - 33
+
+
+def test_the_source_of_higher_precedence_is_shown_and_staff_can_change_it(client, reference):
+    intergroup = Source.objects.create(
+        name="Intergroup",
+        url="https://intergroup.example.org/feed.json",
+        format=Source.Format.MEETING_GUIDE,
+        fellowship=reference,
+    )
+    district = Source.objects.create(
+        name="District",
+        url="https://district.example/mg",
+        format=Source.Format.MEETING_GUIDE,
+        fellowship=reference,
+        precedence=5,
+    )
+    for source, row in (
+        (intergroup, feed_row()),
+        (district, feed_row(name="Morning Serenity Group")),
+    ):
+        content = json.dumps([row]).encode()
+        meetings_import(
+            records=parse(content, "meeting-guide"),
+            fellowship=reference,
+            source=source.import_key,
+            feed=source,
+            geocode=False,
+        )
+    meetings_match()
+    assert Meeting.objects.public().get().feed == district
+
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    change = reverse("admin:meetings_source_change", args=[district.pk])
+    form = client.get(change).context["adminform"].form
+    data = {
+        k: v for k, v in form.initial.items() if v is not None and not isinstance(v, (dict, list))
+    }
+    data.update(
+        {
+            "type_map": "{}",
+            "precedence": "0",
+            "attempts-TOTAL_FORMS": "0",
+            "attempts-INITIAL_FORMS": "0",
+            "fellowship": reference.pk,
+        }
+    )
+    response = client.post(change, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Meeting.objects.public().get().feed == intergroup

@@ -661,3 +661,45 @@ def test_the_boxes_around_far_apart_towns_hold_each_town_not_the_land_between():
     assert not inside(40.0, -100.0)
     assert not inside(44.97, -92.10)
     assert len(boxes_around(towns, 5, most=2)) == 1
+
+
+def test_a_sync_reads_only_the_records_that_changed_and_brings_back_a_returning_one(
+    aa, httpserver, settings, monkeypatch
+):
+    from meetings import importing
+
+    settings.SOURCE_MAX_RETIRE_PERCENT = 100
+    rows = [feed_row("a"), feed_row("b", day="3"), feed_row("c", day="5")]
+    source = synced(aa, httpserver, rows)
+    read = []
+    real_row = importing._Importer._row
+    monkeypatch.setattr(
+        importing._Importer,
+        "_row",
+        lambda self, record: read.append(record.key) or real_row(self, record),
+    )
+
+    # One record changed, one gone: only the changed one is read; the gone one retires.
+    source.feed.serve([rows[0], feed_row("b", day="3", notes="Ring the bell twice.")])
+    (result,) = sync(source, force=True)
+    assert read == ["b"], result.line()
+    assert (result.attempt.unchanged, result.attempt.updated, result.attempt.retired) == (1, 1, 1)
+    assert Meeting.objects.get(feed=source, source_key="b").notes == "Ring the bell twice."
+    assert Meeting.objects.get(feed=source, source_key="c").status == Meeting.Status.INACTIVE
+
+    # The retired one comes back as it was: it is read again and listed again.
+    read.clear()
+    source.feed.serve([rows[0], feed_row("b", day="3", notes="Ring the bell twice."), rows[2]])
+    (result,) = sync(source, force=True)
+    assert read == ["c"]
+    assert Meeting.objects.get(feed=source, source_key="c").status == Meeting.Status.ACTIVE
+    assert active(source) == 3
+
+    # A new way of reading the source (its type map) reads every record again.
+    read.clear()
+    Source.objects.filter(pk=source.pk).update(type_map={"X": "WC"})
+    source.refresh_from_db()
+    changed = feed_row("b", day="3", notes="Ring the bell twice.")
+    source.feed.serve([rows[0], changed, rows[2], feed_row("d", day="6")])
+    sync(source, force=True)
+    assert sorted(read) == ["a", "b", "c", "d"]

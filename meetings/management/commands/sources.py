@@ -1,7 +1,7 @@
 """manage.py sources add|list|sync: the registry of sources from the command line.
 
     sources add NAME URL --format F --fellowship SLUG [--type-map A=B ...]
-                [--timezone Z] [--retire-missing]
+                [--timezone Z] [--retire-missing] [--precedence N]
     sources list
     sources sync [NAME ...] [--force]
     sources match [NAME ...]
@@ -36,6 +36,13 @@ class Command(BaseCommand):
         add.add_argument("--type-map", action="append", default=[], metavar="CODE=OURS")
         add.add_argument("--timezone", default="")
         add.add_argument("--retire-missing", action="store_true")
+        add.add_argument(
+            "--precedence",
+            type=int,
+            default=0,
+            help="Which listing is shown when another source lists the same meeting: "
+            "the higher wins (default 0).",
+        )
         sub.add_parser("list", help="A table of the sources and how their syncs went.")
         sync = sub.add_parser("sync", help="Sync the named sources, or every enabled one.")
         sync.add_argument("names", nargs="*", metavar="NAME")
@@ -65,6 +72,7 @@ class Command(BaseCommand):
             type_map=parse_type_map(options["type_map"]),
             default_timezone=options["timezone"],
             retire_missing=options["retire_missing"],
+            precedence=options["precedence"],
         )
         try:
             source.full_clean()
