@@ -90,6 +90,7 @@ def main():
     import django
 
     django.setup()
+    from common import Reference, describe_machine
     from django.core.management import call_command
     from import_feed import MINNEAPOLIS, scaled_feed, timed_import
 
@@ -117,12 +118,17 @@ def main():
         pairs = find_pairs(listings)
         return len(listings), pairs, time.perf_counter() - started
 
-    rows = [
-        measured("first run, every listing", meetings_match),
-        measured("again, nothing changed", meetings_match),
-        measured("after a sync of the smaller source", lambda: meetings_match(source="district")),
-    ]
+    reference = Reference()
+    rows = [measured("first run, every listing", meetings_match)]
+    reference.sample()
+    rows.append(measured("again, nothing changed", meetings_match))
+    rows.append(
+        measured("after a sync of the smaller source", lambda: meetings_match(source="district"))
+    )
+    reference.sample()
     _what, _s, _q, _mb, (listed, pairs, pure_seconds) = measured("matcher alone", in_memory)
+    reference.sample()
+    ref_s = reference.ms / 1000
 
     print()
     print(
@@ -132,20 +138,24 @@ def main():
     )
     print()
     print(
-        "| run | listings | seconds | queries | peak RSS (MB) | matched | near misses "
+        "| run | listings | seconds | × ref | queries | peak RSS (MB) | matched | near misses "
         "| new / changed / gone | shown once |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for what, seconds, queries, mb, s in rows:
         print(
-            f"| {what} | {s.compared:,} | {seconds:.2f} | {queries:,} | {mb:.0f} | {s.matched:,} "
+            f"| {what} | {s.compared:,} | {seconds:.2f} | {seconds / ref_s:.0f} | {queries:,} "
+            f"| {mb:.0f} | {s.matched:,} "
             f"| {s.near:,} | {s.new:,} / {s.changed:,} / {s.removed:,} | {s.copies:,} |"
         )
     matched = sum(p.matched for p in pairs)
     print(
-        f"| matcher alone (in memory, no writes) | {listed:,} | {pure_seconds:.2f} | 0 | "
+        f"| matcher alone (in memory, no writes) | {listed:,} | {pure_seconds:.2f} "
+        f"| {pure_seconds / ref_s:.0f} | 0 | "
         f"{peak_mb():.0f} | {matched:,} | {len(pairs) - matched:,} | | |"
     )
+    print()
+    print(describe_machine([reference.state()]))
     first = rows[0][1]
     met = first <= TARGET_SECONDS
     print()

@@ -31,7 +31,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from common import ROOT, throwaway_database
+from common import ROOT, Reference, describe_machine, throwaway_database
 from import_feed import MINNEAPOLIS, scaled_feed
 
 SOURCES = 40
@@ -186,18 +186,23 @@ def main():
             for i in range(SOURCES)
         ]
 
+        reference = Reference()
         figures = [run(sources, "first sync", counter, profile=args.profile)]
+        reference.sample()
         figures.append(run(sources, "unchanged sync (304)", counter, profile=args.profile))
         for i, chunk in enumerate(chunks):
             feeds.put(f"/feed/{i}.json", json.dumps(changed(chunk, 0.05)).encode())
+        reference.sample()
         figures.append(run(sources, "5 % changed", counter, profile=args.profile))
+        reference.sample()
         server.shutdown()
 
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print()
     print(f"{SOURCES} sources, {per * SOURCES:,} meetings, {args.database}; load average {load}")
     print(
-        f"{'sync':22} {'seconds':>8} {'target':>7} {'peak MB':>8} {'queries/source':>15}  "
+        f"{'sync':22} {'seconds':>8} {'× ref':>6} {'target':>7} {'peak MB':>8} "
+        f"{'queries/source':>15}  "
         "created/updated/unchanged  outcomes"
     )
     missed = []
@@ -206,11 +211,13 @@ def main():
         if not ok:
             missed.append(f["what"])
         print(
-            f"{f['what']:22} {f['seconds']:>8.2f} {'< ' + str(int(f['target'])) + ' s':>7} "
+            f"{f['what']:22} {f['seconds']:>8.2f} {f['seconds'] * 1000 / reference.ms:>6.0f} "
+            f"{'< ' + str(int(f['target'])) + ' s':>7} "
             f"{f['peak']:>8.0f} {f['queries']:>15.1f}  "
             f"{f['created']:,}/{f['updated']:,}/{f['unchanged']:,}  {f['outcomes']}"
             + ("" if ok else "  MISSED")
         )
+    print(describe_machine([reference.state()]))
     if missed:
         sys.exit(f"Missed the target of: {', '.join(missed)}")
 
