@@ -10,6 +10,7 @@ listing in /admin/ (Meeting matches); the matcher never changes a pair staff dec
 """
 
 import time
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -195,25 +196,35 @@ def meetings_match(*, source: str | None = None, meetings=None, user=None) -> Ma
 
 
 def _around(candidates, own):
-    """The candidates that could pair with one of ``own``: of the same fellowships, and
-    in person within the boxes around ``own``'s places (a source covers a region, and
+    """The candidates that could pair with one of ``own``: of the same fellowships, on
+    the weekdays of ``own`` (the matcher only pairs listings of one day), and in person
+    within the boxes around that day's places of ``own`` (a source covers a region, and
     a national sync's changes are spread over towns: the rest of the country is not
-    read), or online."""
+    read), or online, or not on the map yet."""
     fellowships = set(own.values_list("group__fellowship_id", flat=True))
-    points = own.filter(location__latitude__isnull=False).values_list(
-        "location__latitude", "location__longitude"
-    )
+    points: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    days = set()
+    for day, lat, lng in own.values_list(
+        "day", "location__latitude", "location__longitude"
+    ).iterator():
+        days.add(day)
+        if lat is not None and lng is not None:
+            points[day].append((lat, lng))
     # Online anywhere, and places not on the map yet (matched by their address).
-    nearby = Q(attendance__in=[Meeting.Attendance.ONLINE, Meeting.Attendance.HYBRID]) | Q(
-        location__latitude__isnull=True
+    nearby = Q(day__in=sorted(days)) & (
+        Q(attendance__in=[Meeting.Attendance.ONLINE, Meeting.Attendance.HYBRID])
+        | Q(location__latitude__isnull=True)
     )
-    for low_lat, high_lat, low_lng, high_lng in boxes_around(points.iterator(), NEAR_MILES):
-        nearby |= Q(
-            location__latitude__gte=low_lat,
-            location__latitude__lte=high_lat,
-            location__longitude__gte=low_lng,
-            location__longitude__lte=high_lng,
-        )
+    for day, day_points in sorted(points.items()):
+        boxes = Q()
+        for low_lat, high_lat, low_lng, high_lng in boxes_around(day_points, NEAR_MILES, most=100):
+            boxes |= Q(
+                location__latitude__gte=low_lat,
+                location__latitude__lte=high_lat,
+                location__longitude__gte=low_lng,
+                location__longitude__lte=high_lng,
+            )
+        nearby |= Q(day=day) & boxes
     return candidates.filter(nearby, group__fellowship_id__in=fellowships)
 
 

@@ -467,3 +467,19 @@ def test_the_source_of_higher_precedence_is_shown_and_staff_can_change_it(client
     response = client.post(change, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert Meeting.objects.public().get().feed == intergroup
+
+
+def test_a_match_after_a_change_reads_only_that_days_listings_around_it(reference):
+    import_feed(
+        [feed_row(), feed_row("tuesday", day="2"), feed_row("far", latitude="34.05")],
+        reference,
+        "feed-a",
+    )
+    import_feed([feed_row("copy", name="Morning Serenity Group")], reference, "feed-b")
+
+    summary = meetings_match(meetings=Meeting.objects.filter(source="feed-b"))
+
+    # The copy and the Monday meeting in its hall; not Tuesday's, not one far away.
+    assert summary.compared == 2
+    assert summary.matched == 1
+    assert len(public_slugs()) == 3
