@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from django.db import connections, router
 from django.utils import timezone
+from psycopg import sql as psycopg_sql
 
 # Rows per INSERT/UPDATE, and ids per IN (...) list: inside every database's limits.
 BATCH = 500
@@ -88,6 +89,8 @@ def insert_rows(model, names: list[str], rows: list, *, returning: bool = False)
     if not rows:
         return []
     connection = connections[router.db_for_write(model)]
+    if connection.vendor == "postgresql":
+        return _copy_rows(connection, model, names, rows, returning=returning)
     qn = connection.ops.quote_name
     meta = model._meta
     column_of = {f.attname: f.column for f in meta.concrete_fields}
@@ -107,6 +110,34 @@ def insert_rows(model, names: list[str], rows: list, *, returning: bool = False)
             cursor.execute(sql, [value for row in chunk for value in row])
             if returning:
                 pks.extend(pk for (pk,) in cursor.fetchall())
+    return pks
+
+
+def _copy_rows(connection, model, names: list[str], rows: list, *, returning: bool) -> list:
+    """PostgreSQL: the rows by COPY, with primary keys drawn from the table's sequence
+    beforehand when they are wanted. A multi-row INSERT's thousands of placeholders
+    cost psycopg more to rewrite than the database to run (two thirds of a national
+    sync's first run)."""
+    meta = model._meta
+    column_of = {f.attname: f.column for f in meta.concrete_fields}
+    columns = [column_of[name] for name in names]
+    pks = []
+    with connection.cursor() as cursor:
+        if returning:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, len(rows)],
+            )
+            pks = sorted(pk for (pk,) in cursor.fetchall())
+            columns = [meta.pk.column, *columns]
+            rows = ([pk, *row] for pk, row in zip(pks, rows, strict=True))
+        statement = psycopg_sql.SQL("COPY {} ({}) FROM STDIN").format(
+            psycopg_sql.Identifier(meta.db_table),
+            psycopg_sql.SQL(", ").join(map(psycopg_sql.Identifier, columns)),
+        )
+        with cursor.cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
     return pks
 
 
