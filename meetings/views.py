@@ -57,7 +57,7 @@ from meetings.results import (
 )
 from meetings.schedule import current_or_next_occurrence
 from meetings.services import problem_report_submit
-from recoverymap.lib.clients import client_key
+from recoverymap.lib.clients import client_key, export_build_refused
 from recoverymap.lib.geo import Point, is_timezone
 from recoverymap.lib.streaming import streamed_response
 
@@ -423,6 +423,24 @@ def _uses_the_clock(filterset) -> bool:
     return bool(set(filterset.form.cleaned_data.get("time") or ()) & set(CLOCK_TIMES))
 
 
+def _builds_refused(request, *, calendar: bool = False) -> HttpResponse | None:
+    """The 429 of a client that had too many exports built this minute, or None."""
+    wait = export_build_refused(request)
+    if wait is None:
+        return None
+    message = _(
+        "Too many new exports were asked from your address this minute. "
+        "Try again in %(seconds)d seconds."
+    ) % {"seconds": wait}
+    if calendar:
+        response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+    else:
+        response = _allow_any_origin(JsonResponse({"error": message}, status=429))
+    response["Retry-After"] = str(wait)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def _kept_feed(request, kind: str, words: tuple, build):
     """The feed ``build()`` makes (its pieces, bytes), kept whole and compressed under
     the listings' version, with an ETag (meetings.feed_cache): a repeated request costs a
@@ -432,6 +450,8 @@ def _kept_feed(request, kind: str, words: tuple, build):
         return _feed_headers(response)
     locked = False
     response = kept.kept(request)
+    if response is None and (refused := _builds_refused(request)) is not None:
+        return kept.previous(request) or refused
     if response is None:
         locked = kept.claim()
         if not locked:
@@ -464,6 +484,8 @@ def meeting_feed(request):
         return feed_json(filterset.qs, base_url=base_url)
 
     if not settings.LISTINGS_CACHE_SECONDS or _uses_the_clock(filterset):
+        if (refused := _builds_refused(request)) is not None:
+            return refused
         return _feed_headers(streamed_response(build(), content_type="application/json"))
     today = timezone.now().astimezone(ZoneInfo(filterset.visitor_zone)).date()
     # By language too: a bad parameter's message, and the address of each meeting's
@@ -516,6 +538,8 @@ def _hsds_list(request, kind: str, build):
         return build(filterset.qs, page, per_page, base_url, now)
 
     if not settings.LISTINGS_CACHE_SECONDS or _uses_the_clock(filterset):
+        if (refused := _builds_refused(request)) is not None:
+            return refused
         return _feed_headers(streamed_response(pieces(), content_type="application/json"))
     # By day: a schedule's UTC offset is this week's.
     today = now.astimezone(ZoneInfo(filterset.visitor_zone)).date()
@@ -591,6 +615,8 @@ def search_calendar(request):
         kept = kept_page(key, now) if key else None
         if kept is not None:
             return _calendar_response(request, kept.html)
+    if (refused := _builds_refused(request, calendar=True)) is not None:
+        return refused
     meetings = list(filterset.qs[:CALENDAR_LIMIT])
     point = filterset.point
     name = _("Meetings near %(place)s") % {"place": point.label} if point else _("Online meetings")

@@ -35,8 +35,8 @@ logger = logging.getLogger("recoverymap.cache")
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
 WARN_EVERY_SECONDS = 60
 RETRY_AFTER_SECONDS = 5
-# allauth's rate limits: their counters and the locks around them.
-LOCAL_FALLBACK_PREFIXES = ("allauth:rl:",)
+# allauth's rate limits (their counters and the locks around them) and the exports'.
+LOCAL_FALLBACK_PREFIXES = ("allauth:rl:", "exports:built:")
 _last_warning = 0.0
 
 

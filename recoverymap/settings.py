@@ -298,6 +298,9 @@ CONFIRMATION_REMINDER_PERIOD_DAYS = env_int("CONFIRMATION_REMINDER_PERIOD_DAYS",
 
 # Problem reports: at most REPORT_RATE_LIMIT reports an hour from one client address.
 REPORT_RATE_LIMIT = env_int("REPORT_RATE_LIMIT", 5)
+# Exports no cache holds yet (a feed, an HSDS page, a calendar of a new search: up to
+# seconds each) built for one client address a minute; more answer 429. 0: no limit.
+EXPORT_BUILDS_PER_MINUTE = env_int("EXPORT_BUILDS_PER_MINUTE", 30)
 # How many proxies (load balancer, CDN) in front of the site append to X-Forwarded-For.
 # 0: the client address is REMOTE_ADDR and X-Forwarded-For is ignored, since anyone can
 # send it. N: the Nth address from the right of X-Forwarded-For, the one the outermost

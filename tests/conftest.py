@@ -78,6 +78,13 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _exports_unlimited(settings):
+    """The suite asks for many exports from one address within a minute: the limit on
+    exports built per client is off, but in the tests of that limit."""
+    settings.EXPORT_BUILDS_PER_MINUTE = 0
+
+
+@pytest.fixture(autouse=True)
 def _english_after_each_test():
     """A request to a Spanish page leaves Spanish active in the thread (Django's
     LocaleMiddleware sets it per request and never unsets it): the next test starts in

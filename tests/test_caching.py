@@ -383,3 +383,37 @@ def test_the_sources_page_counts_meetings_once_per_version_of_the_listings(clien
     assert not [q for q in queries if "COUNT(" in q["sql"].upper()]
     make_meeting(group=group, feed=source, name="Second", day=(listed.day + 1) % 7)
     assert "<td>2</td>" in client.get(url).content.decode()
+
+
+def test_one_client_gets_a_few_new_exports_a_minute_and_the_kept_ones_always(
+    client, nearby, settings
+):
+    settings.EXPORT_BUILDS_PER_MINUTE = 2
+    calendar, feed = reverse("meetings:search-calendar"), reverse("meetings:meeting-feed")
+    assert client.get(calendar, {"near": "55404"}).status_code == 200
+    kept = client.get(feed, {"day": "1"})
+    assert kept.status_code == 200
+    b"".join(kept.streaming_content)  # read to the end: then it is kept
+
+    # A third new build this minute: refused, saying when to come back.
+    refused = client.get(calendar, {"near": "55404", "day": "2"})
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert "Try again in" in refused.content.decode()
+    api = client.get(feed, {"day": "3"})
+    assert api.status_code == 429 and "Try again in" in api.json()["error"]
+    assert api["Access-Control-Allow-Origin"] == "*"
+
+    # What is kept costs nothing and is never refused; another address has its own count.
+    assert client.get(calendar, {"near": "55404"}).status_code == 200
+    assert client.get(feed, {"day": "1"}).status_code == 200
+    assert client.get(feed, {"day": "3"}, REMOTE_ADDR="192.0.2.7").status_code == 200
+
+
+def test_the_export_limit_counts_in_the_process_when_redis_is_down(redis_down, settings, rf):
+    from recoverymap.lib.clients import export_build_refused
+
+    settings.EXPORT_BUILDS_PER_MINUTE = 1
+    request = rf.get("/meetings.ics")
+    assert export_build_refused(request) is None
+    assert export_build_refused(request) is not None

@@ -7,8 +7,10 @@ from the database, nor guessed from it without the secret.
 """
 
 import ipaddress
+import time
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
@@ -45,3 +47,26 @@ def _is_ip(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def export_build_refused(request: HttpRequest) -> int | None:
+    """Seconds until this client may have another export built, or None when it may now.
+
+    A feed, an HSDS page or a calendar of a search no cache holds yet costs up to seconds
+    to build, and each distinct search is a new build: without a limit, one client asking
+    for many distinct searches could keep the servers busy. Counted per client address in
+    one-minute windows (settings.EXPORT_BUILDS_PER_MINUTE); what a cache holds is served
+    without counting. With Redis down the count is this process's own (recoverymap.cache).
+    """
+    limit = settings.EXPORT_BUILDS_PER_MINUTE
+    if not limit:
+        return None
+    now = time.time()
+    key = f"exports:built:{client_key(request)}:{int(now // 60)}"
+    try:
+        built = 1 if cache.add(key, 1, 120) else cache.incr(key)
+    except ValueError:  # expired between the two: a new window
+        built = 1
+    if built <= limit:
+        return None
+    return max(1, 60 - int(now % 60))
