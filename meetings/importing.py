@@ -403,6 +403,22 @@ class _Place:
     zone_hint: str = ""  # the first record's own zone, for a new location
     gazetteer_zone: str = ""  # the zone of the ZIP code or town it was placed at
 
+    def said(self, name: str) -> str:
+        """What the place says (or will, once written) in the location field ``name``."""
+        if self.new is not None:
+            return getattr(self.new, name) or ""
+        return self.fill.get(name) or self.existing.get(name) or ""
+
+    def fits(self, loc: ImportedLocation) -> bool:
+        """Whether a record's location can be this place at its address: the same name
+        (or either has none) and the same notes. Two rows at one address that name or
+        describe it otherwise ("Meets in the basement") are two places, so each meeting
+        keeps what its source says of where it meets."""
+        name, said = _fit(Location, "name", loc.name), self.said("name")
+        return (not name or not said or name == said) and (loc.notes or "") == self.said(
+            "directions"
+        )
+
 
 @dataclass(eq=False)
 class _Row:
@@ -628,7 +644,7 @@ class _Importer:
         # point is compared with those of its own and the eight neighbouring cells.
         self.cells: dict[tuple, list[_Place]] = defaultdict(list)
         self.unplaced: dict[tuple, list[_Place]] = defaultdict(list)  # no point yet
-        self.by_address: dict[tuple, _Place] = {}  # the first place at each address
+        self.at_address: dict[tuple, list[_Place]] = defaultdict(list)  # first first
         rows = Location.objects.values_list(
             "id",
             "address",
@@ -662,28 +678,32 @@ class _Importer:
         else:
             self.cells[(key, round(place.latitude, 2), round(place.longitude, 2))].append(place)
         if any(key[:4]):
-            self.by_address.setdefault(key, place)
+            self.at_address[key].append(place)
 
-    def _nearby(self, key: tuple, lat: float, lng: float) -> _Place | None:
-        """A place at this address within SAME_PLACE_MILES of the point, if any."""
+    def _nearby(self, key: tuple, loc: ImportedLocation) -> _Place | None:
+        """A place at this address the record fits, within SAME_PLACE_MILES of its point."""
+        lat, lng = loc.latitude, loc.longitude
         row, column = round(lat, 2), round(lng, 2)
         for dlat in (0, -0.01, 0.01):
             for dlng in (0, -0.01, 0.01):
                 cell = (key, round(row + dlat, 2), round(column + dlng, 2))
                 for place in self.cells.get(cell, ()):
                     miles = great_circle_miles(lat, lng, place.latitude, place.longitude)
-                    if miles <= SAME_PLACE_MILES:
+                    if miles <= SAME_PLACE_MILES and place.fits(loc):
                         return place
         return None
 
     def _place(self, loc: ImportedLocation, zone: str) -> _Place:
         """The place a record's location is: one we have or have planned, else a new one.
-        Same address (folded) and, when both have points, within SAME_PLACE_MILES."""
+        Same address (folded), the same name and notes (``_Place.fits``) and, when both
+        have points, within SAME_PLACE_MILES."""
         key = _address_key(loc.address, loc.city, loc.state, loc.postal_code, loc.is_approximate)
         if loc.has_point:
-            place = self._nearby(key, loc.latitude, loc.longitude)
-            if place is None and self.unplaced.get(key):
-                place = self.unplaced[key].pop(0)  # it gets this point
+            place = self._nearby(key, loc)
+            waiting = self.unplaced.get(key, [])
+            if place is None and (fitting := [p for p in waiting if p.fits(loc)]):
+                place = fitting[0]  # it gets this point
+                waiting.remove(place)
                 place.latitude, place.longitude = loc.latitude, loc.longitude
                 if place.id is not None:
                     place.fill.update(
@@ -693,7 +713,7 @@ class _Importer:
                     place.new.latitude, place.new.longitude = loc.latitude, loc.longitude
                 self._index(place, key)
         else:
-            place = self.by_address.get(key)
+            place = next((p for p in self.at_address.get(key, ()) if p.fits(loc)), None)
         if place is None:
             place = _Place(
                 new=self._new_location(loc),

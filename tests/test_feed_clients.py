@@ -267,12 +267,6 @@ def test_a_round_trip_keeps_the_location_name_and_notes_of_every_unshared_addres
 
 
 @needs_shared_data
-@pytest.mark.xfail(
-    strict=True,
-    reason="the import keeps one location per address: rows at one address that name or "
-    "describe the place otherwise (5 of 1,048 in this feed) take one row's name and notes "
-    "(meetings/importing.py)",
-)
 def test_a_round_trip_keeps_each_meetings_own_location_name_and_notes(client):
     lost, _ambiguous = _minneapolis_round_trip(client)
     assert lost == {}, json.dumps(lost, indent=1)

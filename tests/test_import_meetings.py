@@ -86,8 +86,10 @@ def test_the_minneapolis_feed_imports_with_its_counts_and_values(reference):
     assert re.search(r"skipped +0\n", text)
     assert "MW ×870, HE ×605, STEP ×232, BB ×210, TO ×160, CC ×15, AP ×6" in text
     assert Meeting.objects.count() == 1048
-    # 357 venues in the feed, of which 8 pairs are one door spelt twice ("Ave"/"Avenue").
-    assert Location.objects.count() == 349
+    # 357 venues in the feed, of which 8 pairs are one door spelt twice ("Ave"/"Avenue"),
+    # and 4 rows at an address listed before that name or describe it otherwise ("Meets
+    # in the basement"): places of their own, so each meeting says where it meets.
+    assert Location.objects.count() == 353
     meeting = Meeting.objects.get(slug="sahara-sunrise-1st-step")
     assert (meeting.day, meeting.start_time, meeting.end_time) == (
         1,
@@ -645,3 +647,29 @@ def test_the_command_dry_run_says_so(reference, tmp_path):
     )
     assert out.getvalue().startswith("Dry run: nothing written.")
     assert Meeting.objects.count() == 0
+
+
+def test_rows_at_one_address_that_name_or_describe_it_otherwise_keep_their_own_words(reference):
+    run(
+        [
+            feed_row("plain"),
+            feed_row("basement", day="3", location_notes="Meets in the basement"),
+            feed_row("other-spelling", day="5", location="St Mark's Church"),
+            feed_row("same", day="6"),
+        ],
+        reference,
+    )
+    where = {
+        m.source_key: (m.location.name, m.location.directions)
+        for m in Meeting.objects.select_related("location")
+    }
+    assert where == {
+        "plain": ("St. Mark's Church", ""),
+        "basement": ("St. Mark's Church", "Meets in the basement"),
+        "other-spelling": ("St Mark's Church", ""),
+        "same": ("St. Mark's Church", ""),
+    }
+    assert Location.objects.count() == 3
+    # Imported again, each row finds its own place.
+    summary = run([feed_row("later", day="2", location_notes="Meets in the basement")], reference)
+    assert summary.new_locations == 0
