@@ -241,6 +241,15 @@ HSDS_ORGANIZATION = {
     },
 }
 
+_HSDS_ADDRESSES = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["id", "address_1", "city", "state_province", "postal_code"],
+    },
+}
+_HSDS_ACCESSIBILITY = {"type": "array", "items": {"type": "object", "required": ["id"]}}
+
 HSDS_LOCATION = {
     "type": "object",
     "description": gettext_lazy(
@@ -255,14 +264,11 @@ HSDS_LOCATION = {
         "description": _text(),
         "latitude": {"type": "number"},
         "longitude": {"type": "number"},
-        "addresss": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["id", "address_1", "city", "state_province", "postal_code"],
-            },
-        },
-        "accessibilitys": {"type": "array", "items": {"type": "object", "required": ["id"]}},
+        # Each list under HSDS 3.0's spelling and under the later releases' one.
+        "addresss": _HSDS_ADDRESSES,
+        "addresses": _HSDS_ADDRESSES,
+        "accessibilitys": _HSDS_ACCESSIBILITY,
+        "accessibility": _HSDS_ACCESSIBILITY,
     },
 }
 

@@ -145,6 +145,9 @@ def test_an_in_person_meeting_has_its_address_and_accessibility(client, aa):
     [place] = service["service_at_locations"]
     location = place["location"]
     assert location["location_type"] == "physical"
+    # Under HSDS 3.0's spelling and the later one alike.
+    assert location["addresses"] == location["addresss"]
+    assert location["accessibility"] == location["accessibilitys"]
     [address] = location["addresss"]
     assert (address["address_1"], address["city"], address["state_province"]) == (
         "519 Oak Grove St",
@@ -296,6 +299,7 @@ def test_the_locations_are_the_doors_meetings_meet_at_each_once_valid_hsds(clien
     loring, corner = page["contents"]
     assert loring["id"] == hsds_id("location", hall.id)
     assert loring["addresss"][0]["address_1"] == "519 Oak Grove St"
+    assert loring["addresses"] == loring["addresss"]
     assert loring["accessibilitys"][0]["details"] == "Ramp at the back."
     assert (loring["latitude"], loring["longitude"]) == (44.9695, -93.2836)
     assert "latitude" not in corner  # placed only at its ZIP code's centre

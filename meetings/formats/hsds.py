@@ -205,7 +205,21 @@ def _physical(meeting, service_id: str, access: list[str]) -> dict:
                 "details": details,
             }
         ]
-    return _at(service_id, location)
+    return _at(service_id, _spelt_both_ways(location))
+
+
+# HSDS 3.0's published schema names a location's lists "addresss" and "accessibilitys"
+# (typos kept for compatibility); later releases spell them "addresses" and
+# "accessibility". A location carries each list under both names, so a reader of
+# either finds it.
+_LATER_SPELLING = {"addresss": "addresses", "accessibilitys": "accessibility"}
+
+
+def _spelt_both_ways(location: dict) -> dict:
+    for old, new in _LATER_SPELLING.items():
+        if old in location:
+            location[new] = location[old]
+    return location
 
 
 def _at(service_id: str, location: dict) -> dict:
@@ -291,4 +305,4 @@ def to_location(location) -> dict:
                 "details": location.accessibility_notes,
             }
         ]
-    return record
+    return _spelt_both_ways(record)
