@@ -451,7 +451,8 @@ def _kept_feed(request, kind: str, words: tuple, build):
     locked = False
     response = kept.kept(request)
     if response is None and (refused := _builds_refused(request)) is not None:
-        return kept.previous(request) or refused
+        previous = kept.previous(request)
+        return _feed_headers(previous) if previous is not None else refused
     if response is None:
         locked = kept.claim()
         if not locked:

@@ -417,3 +417,21 @@ def test_the_export_limit_counts_in_the_process_when_redis_is_down(redis_down, s
     request = rf.get("/meetings.ics")
     assert export_build_refused(request) is None
     assert export_build_refused(request) is not None
+
+
+def test_a_client_over_the_export_limit_gets_the_previous_copy_with_the_feeds_headers(
+    client, nearby, settings
+):
+    settings.EXPORT_BUILDS_PER_MINUTE = 1
+    feed = reverse("meetings:meeting-feed")
+    first = client.get(feed, {"day": "1"})
+    body = b"".join(first.streaming_content)  # read to the end: then it is kept
+    nearby[0].name = "Harbor Light"
+    nearby[0].save()  # a new version of the listings, not built yet
+
+    previous = client.get(feed, {"day": "1"})
+
+    assert previous.status_code == 200
+    assert previous.content == body
+    assert previous["Access-Control-Allow-Origin"] == "*"
+    assert previous["Cache-Control"] == "public, max-age=300"
