@@ -273,6 +273,19 @@ HSDS_LOCATION = {
 }
 
 
+def _hsds_list(operation: str, summary, description, page: str, answer, params) -> dict:
+    """One of the HSDS lists: the feed's search parameters and paging, a page or a 400."""
+    return {
+        "get": {
+            "operationId": operation,
+            "summary": summary,
+            "description": description,
+            "parameters": params + _paging(),
+            "responses": {"200": _json(page, answer), "400": _bad_request()},
+        }
+    }
+
+
 def _hsds_page(item: str, description) -> dict:
     return {
         "type": "object",
@@ -408,54 +421,42 @@ def api_description(*, base_url: str) -> dict:
                     },
                 }
             },
-            "/api/hsds/services": {
-                "get": {
-                    "operationId": "hsdsServices",
-                    "summary": _("HSDS 3.0 services"),
-                    "description": _(
-                        "The same meetings as the feed (the same search parameters), as "
-                        "Open Referral HSDS 3.0 services for 211 and referral systems, a "
-                        "page at a time. No email or phone of anyone."
-                    ),
-                    "parameters": feed_params + _paging(),
-                    "responses": {
-                        "200": _json("HsdsServicePage", _("A page of services.")),
-                        "400": _bad_request(),
-                    },
-                }
-            },
-            "/api/hsds/organizations": {
-                "get": {
-                    "operationId": "hsdsOrganizations",
-                    "summary": _("HSDS 3.0 organizations"),
-                    "description": _(
-                        "The fellowships and groups of the same meetings (the same search "
-                        "parameters), as Open Referral HSDS 3.0 organizations: first the "
-                        "fellowships, then the groups, a page at a time."
-                    ),
-                    "parameters": feed_params + _paging(),
-                    "responses": {
-                        "200": _json("HsdsOrganizationPage", _("A page of organizations.")),
-                        "400": _bad_request(),
-                    },
-                }
-            },
-            "/api/hsds/locations": {
-                "get": {
-                    "operationId": "hsdsLocations",
-                    "summary": _("HSDS 3.0 locations"),
-                    "description": _(
-                        "The venues where the same meetings (the same search parameters) "
-                        "meet in person, as Open Referral HSDS 3.0 physical locations, a "
-                        "page at a time. Online meetings' join links are in their services."
-                    ),
-                    "parameters": feed_params + _paging(),
-                    "responses": {
-                        "200": _json("HsdsLocationPage", _("A page of locations.")),
-                        "400": _bad_request(),
-                    },
-                }
-            },
+            "/api/hsds/services": _hsds_list(
+                "hsdsServices",
+                _("HSDS 3.0 services"),
+                _(
+                    "The same meetings as the feed (the same search parameters), as "
+                    "Open Referral HSDS 3.0 services for 211 and referral systems, a "
+                    "page at a time. No email or phone of anyone."
+                ),
+                "HsdsServicePage",
+                _("A page of services."),
+                feed_params,
+            ),
+            "/api/hsds/organizations": _hsds_list(
+                "hsdsOrganizations",
+                _("HSDS 3.0 organizations"),
+                _(
+                    "The fellowships and groups of the same meetings (the same search "
+                    "parameters), as Open Referral HSDS 3.0 organizations: first the "
+                    "fellowships, then the groups, a page at a time."
+                ),
+                "HsdsOrganizationPage",
+                _("A page of organizations."),
+                feed_params,
+            ),
+            "/api/hsds/locations": _hsds_list(
+                "hsdsLocations",
+                _("HSDS 3.0 locations"),
+                _(
+                    "The venues where the same meetings (the same search parameters) "
+                    "meet in person, as Open Referral HSDS 3.0 physical locations, a "
+                    "page at a time. Online meetings' join links are in their services."
+                ),
+                "HsdsLocationPage",
+                _("A page of locations."),
+                feed_params,
+            ),
             "/api/feeds.json": {
                 "get": {
                     "operationId": "feedIndex",

@@ -171,41 +171,64 @@ def _places(meeting, service_id: str, attendance: str, access: list[str]) -> lis
 
 
 def _physical(meeting, service_id: str, access: list[str]) -> dict:
-    location_id = hsds_id("location", meeting.location_id)
-    location = {
+    details = meeting.location__accessibility_notes
+    accessibility = None
+    if access or details:
+        accessibility = {
+            "id": hsds_id("accessibility", f"{meeting.id}"),
+            "description": ", ".join(access),
+            "details": details,
+        }
+    venue = _venue(
+        _RowLocation(meeting),
+        meeting.location_id,
+        door=door_level(meeting),
+        accessibility=accessibility,
+    )
+    return _at(service_id, venue)
+
+
+def _venue(location, pk: int, *, door: bool, accessibility: dict | None) -> dict:
+    """A venue as an HSDS physical location, the same record (and identifier) in the
+    services' ``service_at_locations`` and in /api/hsds/locations: ``location`` has a
+    Location's field names, ``door`` says its address is a door people can find."""
+    location_id = hsds_id("location", pk)
+    record = {
         "id": location_id,
         "location_type": "physical",
-        "name": meeting.location__name,
-        "description": meeting.location__directions,
+        "name": location.name,
+        "description": location.directions,
     }
-    if meeting.location__latitude is not None and not meeting.location__needs_geocoding:
-        location["latitude"] = round(meeting.location__latitude, 5)
-        location["longitude"] = round(meeting.location__longitude, 5)
-    if door_level(meeting):
-        location["addresss"] = [
+    if location.latitude is not None and not location.needs_geocoding:
+        record["latitude"] = round(location.latitude, 5)
+        record["longitude"] = round(location.longitude, 5)
+    if door:
+        record["addresss"] = [
             {
-                "id": hsds_id("address", meeting.location_id),
+                "id": hsds_id("address", pk),
                 "location_id": location_id,
-                "address_1": meeting.location__address,
-                "city": meeting.location__city,
-                "region": meeting.location__region,
-                "state_province": meeting.location__state,
-                "postal_code": meeting.location__postal_code,
-                "country": meeting.location__country,
+                "address_1": location.address,
+                "city": location.city,
+                "region": location.region,
+                "state_province": location.state,
+                "postal_code": location.postal_code,
+                "country": location.country,
                 "address_type": "physical",
             }
         ]
-    details = meeting.location__accessibility_notes
-    if access or details:
-        location["accessibilitys"] = [
-            {
-                "id": hsds_id("accessibility", f"{meeting.id}"),
-                "location_id": location_id,
-                "description": ", ".join(access),
-                "details": details,
-            }
-        ]
-    return _at(service_id, _spelt_both_ways(location))
+    if accessibility is not None:
+        record["accessibilitys"] = [{"location_id": location_id, **accessibility}]
+    return _spelt_both_ways(record)
+
+
+class _RowLocation:
+    """A feed row's ``location__*`` values read by a Location's field names."""
+
+    def __init__(self, row):
+        self._row = row
+
+    def __getattr__(self, name):
+        return getattr(self._row, f"location__{name}")
 
 
 # HSDS 3.0's published schema names a location's lists "addresss" and "accessibilitys"
@@ -273,36 +296,15 @@ def to_location(location) -> dict:
     """A venue where public meetings meet in person as an HSDS physical location: the
     same record (and identifier) as in the services' ``service_at_locations``, less the
     accessibility that comes from each meeting's types."""
-    location_id = hsds_id("location", location.id)
-    record = {
-        "id": location_id,
-        "location_type": "physical",
-        "name": location.name,
-        "description": location.directions,
-    }
-    if location.latitude is not None and not location.needs_geocoding:
-        record["latitude"] = round(location.latitude, 5)
-        record["longitude"] = round(location.longitude, 5)
-    if door_level(_AsMeetingRow(location)):
-        record["addresss"] = [
-            {
-                "id": hsds_id("address", location.id),
-                "location_id": location_id,
-                "address_1": location.address,
-                "city": location.city,
-                "region": location.region,
-                "state_province": location.state,
-                "postal_code": location.postal_code,
-                "country": location.country,
-                "address_type": "physical",
-            }
-        ]
+    accessibility = None
     if location.accessibility_notes:
-        record["accessibilitys"] = [
-            {
-                "id": hsds_id("accessibility", f"location:{location.id}"),
-                "location_id": location_id,
-                "details": location.accessibility_notes,
-            }
-        ]
-    return _spelt_both_ways(record)
+        accessibility = {
+            "id": hsds_id("accessibility", f"location:{location.id}"),
+            "details": location.accessibility_notes,
+        }
+    return _venue(
+        location,
+        location.id,
+        door=door_level(_AsMeetingRow(location)),
+        accessibility=accessibility,
+    )
