@@ -70,8 +70,8 @@ MEETING_GUIDE_ROW = {
         "end_time": _text(
             pattern="^(([01][0-9]|2[0-3]):[0-5][0-9])?$",
             description=gettext_lazy(
-                "Empty when the meeting lasts one hour (clients read one hour), also when "
-                "that hour passes midnight."
+                "Empty when no end is known, and when the meeting passes midnight: "
+                "clients put the end on the start's day and read an empty end as one hour."
             ),
         ),
         "timezone": _text(description=gettext_lazy("IANA zone, e.g. America/Chicago.")),

@@ -283,13 +283,13 @@ def test_the_feed_is_compact_utf8_json_one_meeting_per_line(client, reference):
 
 
 def test_the_feed_writes_times_to_the_minute_and_updated_in_utc_to_the_second(client, reference):
-    meeting = make_meeting(start_time=dt.time(7, 5, 59), end_time=dt.time(0, 0))
+    meeting = make_meeting(start_time=dt.time(7, 5, 59), end_time=dt.time(8, 30, 59))
     chicago_new_years_eve = dt.datetime(2024, 12, 31, 18, 59, 59, 999999)
     Meeting.objects.filter(pk=meeting.pk).update(
         last_changed=chicago_new_years_eve.replace(tzinfo=ZoneInfo("America/Chicago"))
     )
     (row,) = get_feed(client)
-    assert (row["time"], row["end_time"]) == ("07:05", "00:00")
+    assert (row["time"], row["end_time"]) == ("07:05", "08:30")
     assert row["updated"] == "2025-01-01 00:59:59"
 
 

@@ -80,8 +80,10 @@ def test_the_meeting_page_tells_the_same_last_change(client):
     ("start", "end", "written"),
     [
         ("19:00", "20:30", "20:30"),
-        ("23:30", "00:30", ""),  # one hour past midnight: the clients' own default
-        ("23:00", "00:30", "00:30"),
+        # Past midnight: clients would put the end on the start's day, before the start.
+        ("23:30", "00:30", ""),
+        ("23:00", "00:30", ""),
+        ("22:00", "00:00", ""),
         ("22:00", "", ""),
     ],
 )

@@ -387,19 +387,15 @@ def to_feed_row(meeting, types: Iterable[str], *, base_url: str) -> dict:
 
 def feed_end_time(start: str, end: str | None) -> str:
     """``end_time`` as consumers read it. The spec's clients put the end on the start's
-    day (TSML UI reads 23:30-00:30 as ending 23 hours before it starts: never "in
-    progress", a calendar event that ends before it begins), but all of them take a
-    missing end as one hour after the start. So a meeting of one hour that passes
-    midnight is written without an end; any other end is written as it is."""
-    if not end:
-        return ""
-    if end <= start and _minutes(end) + 1440 - _minutes(start) == 60:
+    day (TSML UI reads 23:00-00:30 as ending 22½ hours before it starts: never "in
+    progress", and a calendar event that ends before it begins), and all of them take a
+    missing end as one hour after the start. So a meeting that passes midnight is written
+    without an end: a client then has it under way from its start and in calendars on
+    the right day, an hour long. Its true end is on our pages, in the ``.ics`` and in
+    HSDS. Any other end is written as it is."""
+    if not end or end <= start:
         return ""
     return end
-
-
-def _minutes(hh_mm: str) -> int:
-    return int(hh_mm[:2]) * 60 + int(hh_mm[3:5])
 
 
 def _feed_location(meeting, attendance: str) -> dict:
