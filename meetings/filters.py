@@ -39,6 +39,11 @@ ENOUGH_NEARBY = 5
 RESULTS_CAP = 500
 # Soonest first reads a page from the meetings starting within these hours when it can.
 SOONEST_WINDOWS_HOURS = (1, 3, 12, 48)
+# The "online meetings that match" section looks through at most this many of the
+# soonest online meetings: with a filter that few online meetings match, counting them
+# all would read every online meeting in the country (tens of thousands of rows). When
+# more online meetings than this lie ahead, its count says which hours it covers.
+ONLINE_SOON_EXAMINED = 2500
 # Nearest first reads a page from these smaller circles when it can (each try is a
 # count; fewer, wider steps cost less than many small ones).
 RING_MILES = (2, 5, 10)
@@ -413,8 +418,9 @@ class MeetingFilter(django_filters.FilterSet):
         return None if chosen is None else _cache_words(chosen)
 
     def online_soon(self, limit=5) -> "OnlineMatches":
-        """The online meetings that match a place search: how many (up to RESULTS_CAP)
-        and the soonest few, for the section that follows the nearby list.
+        """The online meetings that match a place search: how many (up to RESULTS_CAP,
+        among the ONLINE_SOON_EXAMINED soonest online meetings) and the soonest few, for
+        the section that follows the nearby list.
 
         It does not depend on the place, so every search with the same other filters
         shares it for a minute (the cache holds the count and the meetings' ids)."""
@@ -425,18 +431,46 @@ class MeetingFilter(django_filters.FilterSet):
         key = cache_key("online-soon", minute, _cache_words(chosen), version=online_version())
         kept = cache.get(key)
         if kept is None:
-            base = self.queryset
-            for name, value in chosen.items():
-                base = self.filters[name].filter(base, value)
-            online = base.filter(attendance=Meeting.Attendance.ONLINE)
-            soonest = self._soonest(online, keep=False)
-            meetings = soonest[:limit]
-            count, more = soonest.count(), soonest.more_than_counted
-            cache.set(key, ([m.pk for m in meetings], count, more), 60)
-            return OnlineMatches(meetings, count, more)
-        ids, count, more = kept
+            matches, ids = self._online_matches(chosen, limit)
+            cache.set(key, (ids, matches.count, matches.more_than_counted, matches.until), 60)
+            return matches
+        ids, count, more, until = kept
         by_id = self.queryset.in_bulk(ids)
-        return OnlineMatches([by_id[pk] for pk in ids if pk in by_id], count, more)
+        return OnlineMatches([by_id[pk] for pk in ids if pk in by_id], count, more, until)
+
+    def _online_matches(self, chosen: dict, limit: int) -> tuple["OnlineMatches", list]:
+        """Counted by reading at most RESULTS_CAP + 1 ids. When more than
+        ONLINE_SOON_EXAMINED online meetings lie ahead, only those starting within the
+        whole hours before the last of the first ONLINE_SOON_EXAMINED (``until``) are
+        counted: a range of the (attendance, next_start) index. The soonest few are read
+        from that index too, or from the counted ids when those are all."""
+        every_online = self.queryset.filter(attendance=Meeting.Attendance.ONLINE)
+        last = ONLINE_SOON_EXAMINED - 1
+        # Of every online meeting, listed or not: the index alone, no row read.
+        until = (
+            Meeting.objects.filter(attendance=Meeting.Attendance.ONLINE)
+            .soonest_by_index(self.now)
+            .order_by("next_start")
+            .values_list("next_start", flat=True)[last : last + 1]
+            .first()
+        )
+        online = every_online
+        for name, value in chosen.items():
+            online = self.filters[name].filter(online, value)
+        if until is None:  # every online meeting ahead is few enough to count
+            counted = online
+        else:
+            hours = max(1, int((until - self.now) / dt.timedelta(hours=1)))
+            until = self.now + dt.timedelta(hours=hours)
+            online = counted = online.soonest_by_index(self.now).filter(next_start__lt=until)
+        ids = list(counted.order_by().values_list("pk", flat=True)[: RESULTS_CAP + 1])
+        more = len(ids) > RESULTS_CAP
+        soonest = online.soonest_by_index(self.now)
+        if not more:
+            soonest = soonest.filter(pk__in=ids) if ids else soonest.none()
+        meetings = list(soonest[:limit])
+        matches = OnlineMatches(meetings, min(len(ids), RESULTS_CAP), more, None if more else until)
+        return matches, [m.pk for m in meetings]
 
 
 @dataclass(frozen=True)
@@ -444,6 +478,8 @@ class OnlineMatches:
     meetings: list
     count: int = 0
     more_than_counted: bool = False
+    # When set, ``count`` is of the matches starting before then (see online_soon).
+    until: dt.datetime | None = None
 
 
 NO_ONLINE = OnlineMatches([])

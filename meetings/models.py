@@ -354,6 +354,13 @@ class MeetingQuerySet(models.QuerySet):
             next_start__gte=minute - LINGER, next_start__lt=minute + dt.timedelta(hours=hours)
         )
 
+    def soonest_by_index(self, now):
+        """As ``soonest()`` for the meetings starting from an hour ago on, read in the
+        order of the next-start index: the first rows are the soonest, with no time zone
+        arithmetic and no sort, so asking for the first few reads only those."""
+        minute = to_the_minute(now)
+        return self.filter(next_start__gte=minute - LINGER).order_by("next_start", "name", "id")
+
     def in_progress_by_index(self, now):
         """As ``in_progress()``: begun and not yet ended at ``now`` (to the minute).
         The rows before ``now`` in the index are only those under way or just over, so

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_filters.views import FilterView
@@ -110,7 +110,7 @@ class MeetingSearchView(FilterView):
     def _online_soon_html(self, online) -> str:
         """The online meetings that match a place search (the soonest, and how many),
         told in the visitor's zone: the section and the link to it at the top."""
-        if not online.count:
+        if not online.count and online.until is None:
             return ""
         meetings = online.meetings
         # Done with the page's own meetings when the page was built with the section.
@@ -124,6 +124,7 @@ class MeetingSearchView(FilterView):
             "online_soon": rows,
             "online_count": online.count,
             "online_more": online.more_than_counted,
+            "online_within": _within_hours(online.until, self.now),
             "online_query": query_without(self.request.GET, *ONLINE_LINK_DROPS),
             "section_break": SECTION_BREAK,
         }
@@ -214,6 +215,17 @@ class MeetingSearchView(FilterView):
             }
         )
         return context
+
+
+def _within_hours(until: dt.datetime | None, now: dt.datetime) -> str:
+    """ "in the next 12 hours": the hours a count of online meetings covers (see
+    MeetingFilter.online_soon), or "" when it covers them all."""
+    if until is None:
+        return ""
+    hours = round((until - now) / dt.timedelta(hours=1))
+    return ngettext("in the next %(hours)s hour", "in the next %(hours)s hours", hours) % {
+        "hours": hours
+    }
 
 
 # The online section's "see them all" is the same search less the place and its options.

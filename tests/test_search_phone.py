@@ -4,10 +4,12 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
 from directory.models import Fellowship
+from meetings import filters
 from meetings.models import Meeting
 from tests.conftest import make_fellowship, make_group, make_location, make_meeting, make_place
 
@@ -161,6 +163,40 @@ def test_a_place_search_shows_the_matching_online_meetings_with_their_count(clie
     # The way on from the empty list: the same search less one filter, with its count.
     assert "Without “Approach: Secular”: 1 meeting" in html
     assert "?near=55404&amp;day=today" in html
+
+
+def test_with_many_online_meetings_ahead_the_online_count_says_which_hours_it_covers(
+    client, now, monkeypatch
+):
+    """Counting a rare filter among every online meeting in the country would read them
+    all: the count looks through the soonest few thousand (here four) and says so."""
+    monkeypatch.setattr(filters, "ONLINE_SOON_EXAMINED", 4)
+    make_place()
+    online = {"attendance": "online", "conference_url": "https://zoom.us/j/1"}
+    for name, day, start, group in [
+        ("Secular at 7", 1, dt.time(19), _secular()),
+        ("Other at 7:30", 1, dt.time(19, 30), make_group()),
+        ("Secular at 8", 1, dt.time(20), _secular()),
+        ("Other at 9", 1, dt.time(21), make_group()),  # the fourth: 2½ hours ahead
+        ("Secular tomorrow", 2, dt.time(12), _secular()),
+    ]:
+        make_meeting(name=name, day=day, start_time=start, group=group, types=["W"], **online)
+    html = search(client, near="55404", approach="secular").content.decode()
+    assert '<a href="#online">Also 2 online meetings that match in the next 2 hours</a>' in html
+    section = html[html.index('id="online"') :]
+    assert "2 meetings in the next 2 hours, soonest first, in your time." in section
+    assert "Secular at 7" in section and "Secular at 8" in section
+    assert "Secular tomorrow" not in section and "Other at" not in section
+
+    # None of them within those hours: no "Also 0", but the section still offers the way
+    # to every online meeting that matches.
+    Meeting.objects.filter(name__startswith="Secular at").update(status="inactive")
+    cache.clear()  # the section is kept for a minute
+    html = search(client, near="55404", approach="secular").content.decode()
+    assert 'href="#online"' not in html
+    section = html[html.index('id="online"') :]
+    assert "None that matches starts in the next 2 hours." in section
+    assert "See all the online meetings that match" in section
 
 
 def test_an_empty_search_with_nothing_to_drop_says_what_was_searched(client, now):
