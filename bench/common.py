@@ -6,6 +6,7 @@ The scripts run as `python bench/NAME.py`, so this folder is on their import pat
 import contextlib
 import os
 import random
+import secrets
 import statistics
 import subprocess
 import sys
@@ -70,6 +71,25 @@ def describe_machine(states: list[dict]) -> str:
         "(a fixed pure-Python loop, bench/common.py). "
         '"× ref" columns are the time divided by it: comparable between busy and quiet runs.'
     )
+
+
+def production_env(database_url: str, *, host: str) -> dict:
+    """The environment of a production app server (DEBUG off, a random secret key, TLS
+    ended in front of it, no geocoder), for the process that serves the measured pages."""
+    env = {name: value for name, value in os.environ.items() if name != "REDIS_URL"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="recoverymap.settings",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS=host,
+        DATABASE_URL=database_url,
+        SECURE_SSL_REDIRECT="false",
+        TRUST_X_FORWARDED_PROTO="true",
+        STATIC_MANIFEST="false",
+        GEOCODER="",
+        LOG_LEVEL="WARNING",
+    )
+    return env
 
 
 def psql(url: str, sql: str, **kwargs) -> subprocess.CompletedProcess:

@@ -34,13 +34,12 @@ import io
 import json
 import os
 import resource
-import secrets
 import subprocess
 import sys
 import tempfile
 import time
 
-from common import ROOT, Reference, describe_machine, prepare, throwaway_database
+from common import ROOT, Reference, describe_machine, prepare, production_env, throwaway_database
 
 TARGET_SECONDS = 10.0
 TARGET_MB = 300.0
@@ -163,18 +162,9 @@ def ask(application, environ: dict, headers: dict) -> dict:
 
 
 def child_env(database_url: str) -> dict:
-    env = {**os.environ, "DATABASE_URL": database_url}
-    env.update(
-        DJANGO_SETTINGS_MODULE="recoverymap.settings",
-        DEBUG="0",  # with DEBUG on Django also keeps every query's SQL
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1",
-        SECURE_SSL_REDIRECT="false",
-        GEOCODER="",
-        LOG_LEVEL="WARNING",
-    )
-    env.pop("REDIS_URL", None)  # never a shared cache that another database filled
-    return env
+    # DEBUG off: with it on Django also keeps every query's SQL. No REDIS_URL: never a
+    # shared cache that another database filled.
+    return production_env(database_url, host="127.0.0.1")
 
 
 def run(args) -> dict:

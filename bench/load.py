@@ -42,7 +42,6 @@ import contextlib
 import os
 import random
 import re
-import secrets
 import shutil
 import socket
 import subprocess
@@ -53,7 +52,15 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
-from common import ROOT, Reference, describe_machine, prepare, psql, throwaway_database
+from common import (
+    ROOT,
+    Reference,
+    describe_machine,
+    prepare,
+    production_env,
+    psql,
+    throwaway_database,
+)
 
 LUA = ROOT / "bench" / "load_urls.lua"
 TARGETS = {"requests/s": 150.0, "p99 ms": 300.0}
@@ -172,20 +179,7 @@ def free_port() -> int:
 
 
 def server_env(database_url: str, cache: str) -> dict:
-    env = {**os.environ}
-    env.update(
-        DJANGO_SETTINGS_MODULE="recoverymap.settings",
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=database_url,
-        SECURE_SSL_REDIRECT="false",
-        TRUST_X_FORWARDED_PROTO="true",
-        STATIC_MANIFEST="false",
-        GEOCODER="",
-        LOG_LEVEL="WARNING",
-    )
-    env.pop("REDIS_URL", None)
+    env = production_env(database_url, host="127.0.0.1")
     if cache == "redis":
         env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
         env["CACHE_KEY_PREFIX"] = f"recoverymap-bench-{uuid.uuid4().hex[:8]}"

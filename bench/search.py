@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 
-from common import ROOT, Reference, describe_machine, prepare, throwaway_database
+from common import ROOT, Reference, describe_machine, prepare, production_env, throwaway_database
 
 TARGETS = {
     "query p50": 8.0,
@@ -241,8 +241,9 @@ def run_one(db: str, meetings: int, searches: int) -> dict:
         out = subprocess.run(
             [sys.executable, __file__, "--measure", str(searches)],
             cwd=ROOT,
-            # A local-memory cache of the measuring process's own: the cold run empties it.
-            env={**without_redis(os.environ), "DATABASE_URL": url},
+            # Served as in production (DEBUG off), with a local-memory cache of the
+            # measuring process's own: the cold run empties it.
+            env=production_env(url, host="testserver"),
             capture_output=True,
             text=True,
         )
@@ -251,10 +252,6 @@ def run_one(db: str, meetings: int, searches: int) -> dict:
         figures = json.loads(out.stdout.strip().splitlines()[-1])
         figures["seed s"] = seed_seconds
         return figures
-
-
-def without_redis(environ) -> dict:
-    return {name: value for name, value in environ.items() if name != "REDIS_URL"}
 
 
 def main():
