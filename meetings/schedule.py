@@ -2,11 +2,13 @@
 at a glance. Search results, the meeting page and calendar files all use these."""
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.utils import formats
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from meetings.models import default_end_time
@@ -40,7 +42,7 @@ class Occurrence:
 
     def day_word(self, now: dt.datetime) -> str:
         """ "Today", "Tomorrow", or the weekday's name."""
-        return self.relative_day(now) or capfirst(formats.date_format(self.start, "l"))
+        return self.relative_day(now) or _weekday_name(self.start.weekday(), get_language())
 
     @property
     def ends_next_day(self) -> bool:
@@ -62,7 +64,20 @@ class Occurrence:
 
 def clock(moment: dt.datetime | dt.time) -> str:
     """ "7:30 PM", or "7:30 p. m." in Spanish (TIME_FORMAT, recoverymap.formats)."""
-    return formats.time_format(moment)
+    return _clock(moment.hour, moment.minute, get_language())
+
+
+# A results page tells some 50 times and 25 weekdays; formatting each anew cost more
+# than building the rest of its cards. They depend on the language alone.
+@functools.lru_cache(maxsize=4096)
+def _clock(hour: int, minute: int, language: str | None) -> str:
+    return formats.time_format(dt.time(hour, minute))
+
+
+@functools.lru_cache(maxsize=64)
+def _weekday_name(weekday: int, language: str | None) -> str:
+    """The name of ``weekday`` (Monday = 0), capitalized."""
+    return capfirst(formats.date_format(dt.date(2024, 1, 1 + weekday), "l"))
 
 
 def spec_day(moment: dt.datetime | dt.date) -> int:
