@@ -30,11 +30,11 @@ install wrk`).
 4. Twice: "cold" starts from an empty cache, so it includes the first visit of every URL
    (each page built from the database); "warm" is the same load again, as on a site that
    has been serving for a while (pages still expire as their clock words change, and the
-   online section every minute). Both rows are printed; the targets are judged on the
-   warm run, and errors on both.
+   online section every minute). Both rows are printed and judged.
 
-Traffic goes only to 127.0.0.1. Targets (issue 6): ≥ 150 requests/s, p99 ≤ 300 ms, no
-response other than 200. Not a test: figures only; on a shared machine they are noisy.
+Traffic goes only to 127.0.0.1. Targets (issue 14): cold ≥ 200 requests/s with p99 ≤
+500 ms, warm ≥ 800 requests/s with p99 ≤ 100 ms, no response other than 200. Not a
+test: figures only; on a shared machine they are noisy.
 """
 
 import argparse
@@ -63,7 +63,11 @@ from common import (
 )
 
 LUA = ROOT / "bench" / "load_urls.lua"
-TARGETS = {"requests/s": 150.0, "p99 ms": 300.0}
+# Issue 14's, by run (issue 6's, warm ≥ 150 requests/s with p99 ≤ 300 ms, are within them).
+TARGETS = {
+    "cold": {"requests/s": 200.0, "p99 ms": 500.0},
+    "warm": {"requests/s": 800.0, "p99 ms": 100.0},
+}
 FILTERS = [
     {"fellowship": "aa"},
     {"fellowship": "na"},
@@ -321,13 +325,20 @@ def main():
     print("requests/s ÷ ref: requests per CPU-reference time (requests/s × reference in s).")
     print(describe_machine([reference.state()]))
     print()
-    print("Targets (the warm run): ≥ 150 requests/s, p99 ≤ 300 ms; every response a 200")
-    warm = runs["warm"]
+    print(
+        "Targets: "
+        + "; ".join(
+            f"{run} ≥ {t['requests/s']:.0f} requests/s, p99 ≤ {t['p99 ms']:.0f} ms"
+            for run, t in TARGETS.items()
+        )
+        + "; every response a 200"
+    )
     misses = []
-    if warm["requests/s"] < TARGETS["requests/s"]:
-        misses.append("requests/s")
-    if warm["p99 ms"] > TARGETS["p99 ms"]:
-        misses.append("p99")
+    for run, target in TARGETS.items():
+        if runs[run]["requests/s"] < target["requests/s"]:
+            misses.append(f"{run} requests/s")
+        if runs[run]["p99 ms"] > target["p99 ms"]:
+            misses.append(f"{run} p99")
     if any(f["non-2xx"] or f["not 200"] or f["socket errors"] for f in runs.values()):
         misses.append("errors")
     print("all targets met" if not misses else "MISSED " + ", ".join(misses))
