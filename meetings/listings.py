@@ -44,6 +44,8 @@ VERSION_KEY = "listings:version"
 BASE_KEY = "listings:base"
 AREA_DEGREES = 1
 ONLINE_AREA = "online"
+# The base version, read among the areas of a kept page (see page_cache) to save a read.
+BASE_AREA = "base"
 # A search whose circle covers more areas than this (only near the poles) is not kept.
 MOST_AREAS = 120
 _held = threading.local()
@@ -59,16 +61,22 @@ def base_version() -> int:
     return _versions([BASE_KEY])[BASE_KEY]
 
 
-def online_version() -> str:
-    """The version of what online meetings show: the base's and the online area's."""
-    found = _versions([BASE_KEY, f"listings:area:{ONLINE_AREA}"])
-    return "-".join(str(version) for version in found.values())
+def online_version(versions: dict[str, int] | None = None) -> str:
+    """The version of what online meetings show: the base's and the online area's (from
+    ``versions``, area_versions() of both, when they were read already)."""
+    if versions is None:
+        versions = area_versions([BASE_AREA, ONLINE_AREA])
+    return f"{versions[BASE_AREA]}-{versions[ONLINE_AREA]}"
 
 
 def area_versions(areas: Iterable[str]) -> dict[str, int]:
-    """The current version of each area, in one cache read."""
-    keys = {f"listings:area:{area}": area for area in areas}
+    """The current version of each area (BASE_AREA: the base version), in one cache read."""
+    keys = {_area_key(area): area for area in areas}
     return {keys[key]: version for key, version in _versions(list(keys)).items()}
+
+
+def _area_key(area: str) -> str:
+    return BASE_KEY if area == BASE_AREA else f"listings:area:{area}"
 
 
 def _versions(keys: list[str]) -> dict[str, int]:

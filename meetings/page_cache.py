@@ -1,16 +1,16 @@
 """Whole search pages, kept as HTML for visitors who are not signed in.
 
-A repeat search is then one or two cache reads and no database work at all: under load
+A repeat search is then three cache reads and no database work at all: under load
 that is what keeps the directory fast (see README, Performance).
 
 A page says things that change with the clock ("Happening now", "Today", the order of
 soonest first), so it is kept only until the first of them would read differently (see
-``labels_valid_until``), and never past a change to a listing it could show: its key
-holds the base version and it stores the versions of the areas its search reaches (see
-meetings.listings), checked each time it is served. The "Online meetings starting soon"
-section changes every minute but is the same for every place, so it is kept on its own,
-for its minute, and set into the page, at ``ONLINE_SOON_SLOT``, each time the page is
-served.
+``labels_valid_until``), and never past a change to a listing it could show: it stores
+the base version and the versions of the areas its search reaches (see
+meetings.listings), checked each time it is served, in one cache read. The "Online
+meetings starting soon" section changes every minute but is the same for every place, so
+it is kept on its own, for its minute, and set into the page, at ``ONLINE_SOON_SLOT``,
+each time the page is served.
 
 A page with anything of one person's (signed in: their name in the menu and a form to
 sign out; a message waiting for them) is never kept or served from here.
@@ -29,10 +29,10 @@ from django.utils.translation import get_language
 
 from meetings.filters import MAX_RADIUS
 from meetings.listings import (
+    BASE_AREA,
     ONLINE_AREA,
     area_versions,
     areas_near,
-    base_version,
     cache_key,
     online_version,
 )
@@ -50,14 +50,15 @@ LATER_SOONEST_PAGE_SECONDS = 60
 
 
 def page_key(request) -> str | None:
-    """The key of this request's page: the listings' version, the address it was asked
-    at and in which language, and its parameters (empty ones dropped, in any order).
-    None when the page is the visitor's own."""
+    """The key of this request's page: the address it was asked at and in which
+    language, and its parameters (empty ones dropped, in any order). None when the page
+    is the visitor's own. The base version is not in the key: it is kept with the
+    page's areas (BASE_AREA) and checked with them, in the same cache read."""
     if request.user.is_authenticated or len(get_messages(request)):
         return None
     query = sorted((name, v) for name in request.GET for v in request.GET.getlist(name) if v)
     parts = (request.scheme, request.get_host(), get_language(), query)
-    return cache_key("page", *parts, version=base_version())
+    return cache_key("page", *parts, version="kept")
 
 
 @dataclass
@@ -82,9 +83,13 @@ def kept_page(key: str, now: dt.datetime) -> KeptPage | None:
     entry = cache.get(key)
     if entry is None or entry["valid_until"] <= now.timestamp():
         return None
-    if area_versions(entry["areas"]) != entry["areas"]:
+    kept = entry["areas"]
+    online = entry["online_soon"] is not None
+    # The areas' versions and, in the same read, those the online section's key needs.
+    versions = area_versions({*kept, BASE_AREA, ONLINE_AREA} if online else kept)
+    if any(versions[area] != version for area, version in kept.items()):
         return None  # a listing in its reach changed
-    section = "" if entry["online_soon"] is None else cache.get(_online_soon_key(entry, now))
+    section = "" if not online else cache.get(_online_soon_key(entry, now, versions))
     return KeptPage(entry["html"], entry["online_soon"], section)
 
 
@@ -97,9 +102,9 @@ def search_reach(filterset) -> dict[str, int] | None:
         return None
     point = filterset.point
     if point is None:
-        return area_versions([ONLINE_AREA])
+        return area_versions([ONLINE_AREA, BASE_AREA])
     areas = areas_near(point.latitude, point.longitude, MAX_RADIUS)
-    return None if areas is None else area_versions(areas)
+    return None if areas is None else area_versions([*areas, BASE_AREA])
 
 
 def keep_page(
@@ -123,7 +128,7 @@ def keep_page(
     point = filterset.point
     if point is not None:  # the circle searched, after any widening
         used = areas_near(point.latitude, point.longitude, filterset.radius_used)
-        reach = {area: reach[area] for area in used}
+        reach = {area: reach[area] for area in [*used, BASE_AREA]}
     words = filterset.online_soon_words() if online else None
     # What tells the online section's meetings apart: its filters, zone and language.
     online_soon = None if words is None else (words, filterset.visitor_zone, get_language())
@@ -142,9 +147,11 @@ def keep_online_soon(online_soon: tuple, html: str, now: dt.datetime) -> None:
     cache.set(_online_soon_key({"online_soon": online_soon}, now), html, 60)
 
 
-def _online_soon_key(entry: dict, now: dt.datetime) -> str:
+def _online_soon_key(entry: dict, now: dt.datetime, versions: dict | None = None) -> str:
+    """``versions``: area_versions() of BASE_AREA and ONLINE_AREA, when read already."""
     minute = f"{now:%Y%m%d%H%M}"
-    return cache_key("online-soon-html", minute, entry["online_soon"], version=online_version())
+    version = online_version(versions)
+    return cache_key("online-soon-html", minute, entry["online_soon"], version=version)
 
 
 def labels_valid_until(rows: Iterable, now: dt.datetime, *, soonest: bool) -> dt.datetime:
