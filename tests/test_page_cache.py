@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -54,11 +55,32 @@ def _get(client, params):
     return response.content.decode(), len(queries)
 
 
-def test_a_repeat_search_is_served_whole_without_the_database(client, lakeside, clock):
+def test_a_repeat_search_is_served_whole_without_the_database(client, lakeside, clock, monkeypatch):
     first, first_queries = _get(client, {"near": "55404"})
+    reads = []
+    store = caches["default"]
+
+    def counted(name, method):
+        def read(*args, **kwargs):
+            outermost = not getattr(store, "_reading", False)
+            if outermost:  # (a local-memory cache's get_many is made of its gets)
+                reads.append(name)
+            store._reading = True
+            try:
+                return method(*args, **kwargs)
+            finally:
+                store._reading = not outermost
+
+        return read
+
+    for name in ("get", "get_many"):
+        monkeypatch.setattr(store, name, counted(name, getattr(store, name)))
     again, queries = _get(client, {"radius": "", "near": "55404"})
     assert first_queries > 0
     assert queries == 0
+    # The page; the versions of its areas and its online section's, in one read; the
+    # section of this minute.
+    assert reads == ["get", "get_many", "get"]
     assert again == first
     assert "Lakeside" in again
 
