@@ -352,17 +352,14 @@ class MeetingFilter(django_filters.FilterSet):
             type(self)._built_form_class = form_class
         return form_class
 
-    def _soonest(self, queryset, *, keep=True, by_time_index=True):
-        """Soonest first, as RankedResults: the soonest meetings are also those
-        starting within a few hours. ``keep`` makes them the filterset's results."""
-        narrower = [
+    def _soonest(self, queryset, *, by_time_index=True):
+        """Soonest first, as the filterset's results: the soonest meetings are also
+        those starting within a few hours (the narrower queries of RankedResults)."""
+        self.narrower = [
             partial(_soonest_within, queryset, self.now, hours, by_time_index)
             for hours in SOONEST_WINDOWS_HOURS
         ]
-        if keep:
-            self.narrower = narrower
-            return queryset.soonest(self.now)
-        return RankedResults(queryset.soonest(self.now), narrower)
+        return queryset.soonest(self.now)
 
     @cached_property
     def results(self) -> "RankedResults":
@@ -444,7 +441,6 @@ class MeetingFilter(django_filters.FilterSet):
         whole hours before the last of the first ONLINE_SOON_EXAMINED (``until``) are
         counted: a range of the (attendance, next_start) index. The soonest few are read
         from that index too, or from the counted ids when those are all."""
-        every_online = self.queryset.filter(attendance=Meeting.Attendance.ONLINE)
         last = ONLINE_SOON_EXAMINED - 1
         # Of every online meeting, listed or not: the index alone, no row read.
         until = (
@@ -454,18 +450,18 @@ class MeetingFilter(django_filters.FilterSet):
             .values_list("next_start", flat=True)[last : last + 1]
             .first()
         )
-        online = every_online
+        online = self.queryset.filter(attendance=Meeting.Attendance.ONLINE)
         for name, value in chosen.items():
             online = self.filters[name].filter(online, value)
-        if until is None:  # every online meeting ahead is few enough to count
-            counted = online
-        else:
+        if until is not None:
             hours = max(1, int((until - self.now) / dt.timedelta(hours=1)))
             until = self.now + dt.timedelta(hours=hours)
-            online = counted = online.soonest_by_index(self.now).filter(next_start__lt=until)
+            online = online.filter(next_start__lt=until)
+        soonest = online.soonest_by_index(self.now)
+        # Few online meetings ahead: every one is counted; else the range of the index.
+        counted = online if until is None else soonest
         ids = list(counted.order_by().values_list("pk", flat=True)[: RESULTS_CAP + 1])
         more = len(ids) > RESULTS_CAP
-        soonest = online.soonest_by_index(self.now)
         if not more:
             soonest = soonest.filter(pk__in=ids) if ids else soonest.none()
         meetings = list(soonest[:limit])

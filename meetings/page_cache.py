@@ -52,13 +52,17 @@ LATER_SOONEST_PAGE_SECONDS = 60
 def page_key(request) -> str | None:
     """The key of this request's page: the address it was asked at and in which
     language, and its parameters (empty ones dropped, in any order). None when the page
-    is the visitor's own. The base version is not in the key: it is kept with the
-    page's areas (BASE_AREA) and checked with them, in the same cache read."""
+    is the visitor's own."""
     if request.user.is_authenticated or len(get_messages(request)):
         return None
     query = sorted((name, v) for name in request.GET for v in request.GET.getlist(name) if v)
-    parts = (request.scheme, request.get_host(), get_language(), query)
-    return cache_key("page", *parts, version="kept")
+    return kept_key("page", request.scheme, request.get_host(), get_language(), query)
+
+
+def kept_key(kind: str, *parts) -> str:
+    """The key of a kept page (or search calendar). The base version is not in it: it
+    is kept with the page's areas (BASE_AREA) and checked with them, in the same read."""
+    return cache_key(kind, *parts, version="kept")
 
 
 @dataclass

@@ -65,19 +65,14 @@ def result_row(
     happening_now = occurrence.is_happening(now)
     occurrence = occurrence.told_in(zone)
     # Prefetched: sorting in Python keeps it one query for the whole page.
-    # (audience first, label, id, type): each label worked out once.
-    types = sorted(
-        (t.category != MeetingType.Category.AUDIENCE, t.label, t.pk, t)
-        for t in meeting.types.all()
-        if t.category in KEY_TYPE_CATEGORIES and t.code != ENGLISH
-    )
-    # Its language (when not English) and what was asked for never give way to others.
-    always = [
-        (label, t)
-        for _audience, label, _pk, t in types
-        if t.category == MeetingType.Category.LANGUAGE or t.code in wanted
+    types = [
+        t for t in meeting.types.all() if t.category in KEY_TYPE_CATEGORIES and t.code != ENGLISH
     ]
-    rest = [(label, t) for _audience, label, _pk, t in types if (label, t) not in always]
+    label = {t.pk: t.label for t in types}  # each worked out once (in the page's language)
+    types.sort(key=lambda t: (t.category != MeetingType.Category.AUDIENCE, label[t.pk]))
+    # Its language (when not English) and what was asked for never give way to others.
+    always = [t for t in types if t.category == MeetingType.Category.LANGUAGE or t.code in wanted]
+    rest = [t for t in types if t not in always]
     shown = always + rest[: max(0, MAX_KEY_TYPES - len(always))]
     fellowship = meeting.group.fellowship
     # An online meeting's place is only where the group is based: no distance to it.
@@ -96,7 +91,7 @@ def result_row(
         happening_now=happening_now,
         day_word=occurrence.day_word(now),
         distance=distance,
-        key_types=[label for label, _type in shown],
+        key_types=[label[t.pk] for t in shown],
         hint=fellowship.plain_words,
         url=url_of(meeting.slug) if url_of else meeting.get_absolute_url(),
         name=meeting.display_name,

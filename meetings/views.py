@@ -28,7 +28,7 @@ from meetings.feed_cache import KeptFeed
 from meetings.feeds import CALENDAR_LIMIT, feed_json
 from meetings.filters import CLOCK_TIMES, NO_ONLINE, FeedFilter, MeetingFilter
 from meetings.forms import ProblemReportForm
-from meetings.listings import base_version, cache_key
+from meetings.listings import cache_key
 from meetings.models import Meeting, ProblemReport, Source, SyncAttempt, mark_reported_gone
 from meetings.openapi import api_description, docs_sections
 from meetings.page_cache import (
@@ -39,6 +39,7 @@ from meetings.page_cache import (
     fill_online_slots,
     keep_online_soon,
     keep_page,
+    kept_key,
     kept_page,
     labels_valid_until,
     next_midnight,
@@ -624,7 +625,7 @@ def search_calendar(request):
         reach = search_reach(filterset)
         base_url = f"{request.scheme}://{request.get_host()}"
         words = (base_url, get_language(), filterset.cache_words())
-        key = cache_key("calendar", *words, version=base_version()) if reach else None
+        key = kept_key("calendar", *words) if reach else None
         kept = kept_page(key, now) if key else None
         if kept is not None:
             return _calendar_response(request, kept.html)

@@ -91,12 +91,15 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
     was a fifth of serving a kept page (three cache reads). A client is safe to share
     between threads: it takes a connection from the pool for each command."""
 
+    @functools.cached_property
+    def _clients(self) -> dict:
+        return {}
+
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
-        clients = self.__dict__.setdefault("_clients", {})
-        client = clients.get(id(pool))
+        client = self._clients.get(id(pool))
         if client is None:
-            client = clients[id(pool)] = self._client(connection_pool=pool)
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
         return client
 
 
