@@ -145,8 +145,13 @@ def test_controls_on_the_results_page_are_big_enough_to_tap(page, directory):
             group=group,
             location=make_location(latitude=DOWNTOWN[0] - 0.002 * n, longitude=DOWNTOWN[1]),
         )
+    # And a Monday online meeting, so the link to the online ones shows whatever today is.
+    make_meeting(
+        name="Monday Online", group=group, attendance="online", conference_url="https://zoom.us/j/1"
+    )
     page.goto("/meetings/?near=55404&day=1")
     open_filters(page)
+    assert page.locator(".also-online a").is_visible()
 
     main = page.locator("main")
     targets = tap_targets(main)
