@@ -9,10 +9,10 @@ afterwards), migrates it, loads the reference data and places, seeds the demo, t
 the searches twice over: once timing the search itself (resolving the place, radius
 widening, the count and the first page, as the view runs them) and once through the
 whole view with the Django test client, then a third time through the view with every
-cache emptied before each request ("cold": no kept page, no online section, no list of
-time zones), counting its queries. "query" is the time spent in the database, "search"
-adds Django's building of those queries, "view" is the whole page (each search new to
-the page cache, the shared parts cached), "cold" the page built from the database alone.
+cache emptied before each request ("cold": no kept page, no online section), counting
+its queries. "query" is the time spent in the database, "search" adds Django's building
+of those queries, "view" is the whole page (each search new to the page cache, the
+shared parts cached), "cold" the page built from the database alone.
 It prints p50 / p95 in milliseconds. Not a test: figures only.
 
 Places are drawn at random, half among every US ZIP code and half among the ZIP codes
@@ -95,8 +95,8 @@ def measure(searches: int) -> dict:
         .prefetch_related("types")
     )
     client = Client()
-    # Warm up (connection, the timezone list) on searches of their own: a page the view
-    # has already built would be served whole from the cache, not built.
+    # Warm up (the connection) on searches of their own: a page the view has already
+    # built would be served whole from the cache, not built.
     warm_up, queries = queries[:5], queries[5:]
     for params in warm_up:
         client.get("/meetings/?" + urlencode(params, doseq=True))
@@ -172,15 +172,10 @@ def measure(searches: int) -> dict:
 
 
 def empty_every_cache() -> None:
-    """What a search nobody has made before finds: no kept page or online section, no
-    list of time zones, nor the in-process tables derived from it."""
+    """What a search nobody has made before finds: no kept page or online section."""
     from django.core.cache import cache
 
-    from meetings import models
-
     cache.clear()  # the measuring process's own local-memory cache (see run_one)
-    models._zones_by_clock.cache_clear()
-    models._zones_by_spans.cache_clear()
 
 
 def postgis_reference(queries) -> dict:

@@ -255,9 +255,9 @@ class MeetingFilter(django_filters.FilterSet):
         windows = [v for v in value if v in TIME_WINDOWS]
         parts = [queryset.in_time_windows(windows)] if windows else []
         if "now" in value:
-            parts.append(queryset.in_progress_by_index(self.now))
+            parts.append(queryset.in_progress(self.now))
         if "next_hour" in value:
-            parts.append(queryset.starting_in_next_by_index(self.now, CLOCK_TIMES["next_hour"]))
+            parts.append(queryset.starting_in_next(self.now, CLOCK_TIMES["next_hour"]))
         return functools.reduce(operator.or_, parts) if parts else queryset
 
     @property
@@ -317,7 +317,7 @@ class MeetingFilter(django_filters.FilterSet):
         self.radius_used = radius
         self.counted = rows
         if self.ordering == "soonest":
-            return self._soonest(nearby, by_time_index=False)
+            return self._soonest(nearby)
         # The nearest meetings are also those of a smaller circle.
         self.narrower = [partial(queryset.near, point, r) for r in RING_MILES if r < radius]
         return nearby
@@ -352,12 +352,11 @@ class MeetingFilter(django_filters.FilterSet):
             type(self)._built_form_class = form_class
         return form_class
 
-    def _soonest(self, queryset, *, by_time_index=True):
+    def _soonest(self, queryset):
         """Soonest first, as the filterset's results: the soonest meetings are also
         those starting within a few hours (the narrower queries of RankedResults)."""
         self.narrower = [
-            partial(_soonest_within, queryset, self.now, hours, by_time_index)
-            for hours in SOONEST_WINDOWS_HOURS
+            partial(_soonest_within, queryset, self.now, hours) for hours in SOONEST_WINDOWS_HOURS
         ]
         return queryset.soonest(self.now)
 
@@ -509,13 +508,9 @@ def _cache_words(chosen: dict) -> list[tuple[str, object]]:
     return sorted(words.items())
 
 
-def _soonest_within(queryset, now, hours, by_time_index):
-    """The meetings starting within ``hours``, soonest first. Nationwide (online, no
-    place) a range of the next-start index; within a place's circle the (zone, day,
-    start) terms written so the database keeps to the circle's bounding box."""
-    if by_time_index:
-        return queryset.starting_within_by_index(now, hours).soonest(now)
-    return queryset.starting_within(now, hours, by_time_index=False).soonest(now)
+def _soonest_within(queryset, now, hours):
+    """The meetings starting within ``hours``, soonest first."""
+    return queryset.starting_within(now, hours).soonest(now)
 
 
 def has_at_least(queryset, n: int) -> bool:

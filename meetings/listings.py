@@ -37,7 +37,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 from directory.models import Fellowship, FellowshipTranslation, Group, Location
-from meetings.models import Meeting, MeetingType, ProblemReport, forget_known_zones
+from meetings.models import Meeting, MeetingType, ProblemReport
 from recoverymap.lib.geo import bounding_box
 
 VERSION_KEY = "listings:version"
@@ -98,7 +98,6 @@ def _bump(keys: tuple[str, ...]) -> None:
             cache.incr(key)
         except ValueError:  # no version yet (or the cache is down): start a new one
             cache.set(key, time.time_ns(), timeout=None)
-    forget_known_zones()
 
 
 def listings_changed(areas: Iterable[str] | None = None) -> None:

@@ -1,12 +1,9 @@
 """Meetings and their types: the weekly gatherings people search for."""
 
 import datetime as dt
-import functools
 import math
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
@@ -34,7 +31,7 @@ from simple_history.models import HistoricalRecords
 
 from directory.models import Fellowship, Group, Location
 from meetings.next_start import LINGER, next_occurrence, to_the_minute
-from recoverymap.lib.db import MinuteOfDay
+from recoverymap.lib.db import AWeekLater
 from recoverymap.lib.geo import (
     EARTH_RADIUS_MILES,
     Point,
@@ -263,115 +260,49 @@ class MeetingQuerySet(models.QuerySet):
     def confirmed_since(self, when):
         return self.filter(last_confirmed__gte=when)
 
-    def with_minutes_until(self, now):
-        """Annotate ``minutes_until``: minutes from ``now`` to the next start, in each
-        meeting's own time zone. Meetings that began under an hour ago count as
-        happening now and sort first, with a negative value."""
-        whens = [
-            When(timezone__in=zones, then=Value(_week_minute(local)))
-            for local, zones in zones_by_clock(now).items()
-        ]
-        now_minute = Case(
-            *whens, default=Value(_week_minute(now)), output_field=models.IntegerField()
-        )
-        start = F("day") * 1440 + MinuteOfDay("start_time")
-        shifted = start - now_minute + (MINUTES_PER_WEEK + HAPPENING_NOW_MINUTES)
-        until = shifted % Value(MINUTES_PER_WEEK) - Value(HAPPENING_NOW_MINUTES)
-        return self.annotate(
-            minutes_until=ExpressionWrapper(until, output_field=models.IntegerField())
-        )
-
-    def starting_within(self, now, hours: int, *, by_time_index: bool = True):
-        """Meetings starting in the next ``hours`` (or begun under an hour ago), each in
-        its own zone: the first meetings of ``soonest()``.
-
-        One ``timezone IN (...) AND day = d AND start_time in [from, before)`` term per
-        span and clock, OR-ed at the top so each term is a range of the (timezone, day,
-        start_time) index instead of a scan of every meeting. Pass
-        ``by_time_index=False`` when the query is already narrow (``near()``): the
-        terms are then written so the database keeps to the place's bounding box
-        rather than reading the whole country's meetings in that time window."""
-        if by_time_index:
-            qs, zone, day = self, "timezone", "day"
-        else:
-            # Expressions, not columns: SQLite cannot use the time index for them.
-            qs = self.alias(_zone=Coalesce("timezone", Value("")), _day=F("day") + 0)
-            zone, day = "_zone", "_day"
-        condition = Q(pk__in=[])
-        for local, zones in zones_by_clock(now).items():
-            start = local - dt.timedelta(minutes=HAPPENING_NOW_MINUTES)
-            end = local + dt.timedelta(hours=hours)
-            for weekday, after, before in _day_ranges(start, end):
-                span = Q(**{day: weekday, "start_time__gte": after, f"{zone}__in": zones})
-                if before is not None:
-                    span &= Q(start_time__lt=before)
-                condition |= span
-        return qs.filter(condition)
+    # "Starting soon", "in progress", "in the next hour" and soonest first are read from
+    # each meeting's stored occurrence (meetings/next_start.py): one range of the
+    # next-start index, whatever the number of time zones, with the filters applied.
 
     def soonest(self, now):
-        return self.with_minutes_until(now).order_by("minutes_until", "name", "id")
+        """Soonest first: meetings begun under an hour ago ("happening now") first, then
+        by their next start as an instant, so meetings in every zone and on either side
+        of a change of clocks take their real places. An occurrence that is over but not
+        moved on yet (``refresh_next_starts`` runs hourly) is next week's. Meetings that
+        start together come in the order they were listed."""
+        recent = to_the_minute(now) - LINGER
+        starts = Case(
+            When(next_start__gte=recent, then=F("next_start")),
+            default=AWeekLater("next_start"),
+        )
+        return self.alias(_starts=starts).order_by(F("_starts").asc(nulls_last=True), "id")
 
-    # "In progress" and "in the next hour" are scans of the (timezone, day, start_time)
-    # index, one range per clock; a later index of occurrences can replace them here.
-
-    def in_progress(self, now):
-        """Meetings under way at ``now`` on their own clock: begun, not yet ended (one
-        that runs past midnight is under way after it too, on the next day)."""
-        condition = Q(pk__in=[])
-        for local, zones in zones_by_clock(now).items():
-            day, time = (local.weekday() + 1) % 7, local.time()
-            yesterday = (day - 1) % 7
-            runs_past_midnight = Q(end_time__lte=F("start_time"))
-            condition |= Q(timezone__in=zones) & (
-                Q(day=day, start_time__lte=time) & (Q(end_time__gt=time) | runs_past_midnight)
-                | Q(day=yesterday, end_time__gt=time) & runs_past_midnight
-            )
-        return self.filter(condition)
-
-    def starting_in_next(self, now, minutes: int):
-        """Meetings starting from ``now`` to ``minutes`` later, each on its own clock.
-        Across a change of clocks (DST) the wall-clock times an hour really covers are
-        used: a spring-forward hour reaches past the skipped one, a fall-back hour
-        repeats one."""
-        condition = Q(pk__in=[])
-        for spans, zones in zones_by_spans(now, minutes).items():
-            for start, end in spans:
-                for weekday, after, before in _day_ranges(start, end):
-                    span = Q(timezone__in=zones, day=weekday, start_time__gte=after)
-                    if before is not None:
-                        span &= Q(start_time__lt=before)
-                    condition |= span
-        return self.filter(condition)
-
-    # The same three questions as ranges of the next-start index (meetings/next_start.py):
-    # one range read whatever the number of time zones, with the filters applied.
-
-    def starting_within_by_index(self, now, hours: int):
-        """As ``starting_within()``: starting in the next ``hours`` or begun under an
-        hour ago, read from ``next_start``."""
+    def starting_within(self, now, hours: int):
+        """Starting in the next ``hours`` or begun under an hour ago: the first
+        meetings of ``soonest()``."""
         minute = to_the_minute(now)
         return self.filter(
             next_start__gte=minute - LINGER, next_start__lt=minute + dt.timedelta(hours=hours)
         )
 
     def soonest_by_index(self, now):
-        """As ``soonest()`` for the meetings starting from an hour ago on, read in the
-        order of the next-start index: the first rows are the soonest, with no time zone
-        arithmetic and no sort, so asking for the first few reads only those. Meetings
-        that start together come in the order they were listed (``soonest()``: by name)."""
+        """``soonest()`` for the meetings starting from an hour ago on, read in the order
+        of the next-start index: the first rows are the soonest, with no sort, so asking
+        for the first few reads only those."""
         minute = to_the_minute(now)
         return self.filter(next_start__gte=minute - LINGER).order_by("next_start", "id")
 
-    def in_progress_by_index(self, now):
-        """As ``in_progress()``: begun and not yet ended at ``now`` (to the minute).
-        The rows before ``now`` in the index are only those under way or just over, so
-        the range is short."""
+    def in_progress(self, now):
+        """Begun and not yet ended at ``now`` (to the minute): a meeting past midnight
+        is under way after it too. The rows before ``now`` in the index are only those
+        under way or just over, so the range is short."""
         minute = to_the_minute(now)
         return self.filter(next_start__lte=minute, next_end__gt=minute)
 
-    def starting_in_next_by_index(self, now, minutes: int):
-        """As ``starting_in_next()``: starting from ``now`` to ``minutes`` later, in real
-        minutes, which across a change of clocks is what the wall-clock spans measure."""
+    def starting_in_next(self, now, minutes: int):
+        """Starting from ``now`` to ``minutes`` later, in real minutes: across a change
+        of clocks that is what the meeting's own clock reads (a spring-forward hour
+        reaches past the skipped one, a fall-back hour repeats one)."""
         minute = to_the_minute(now)
         return self.filter(
             next_start__gte=minute, next_start__lt=minute + dt.timedelta(minutes=minutes)
@@ -419,7 +350,6 @@ def _type_links(type_ids):
     )
 
 
-MINUTES_PER_WEEK = 7 * 1440
 # There is a room to go to (see with_attendance).
 IN_PERSON_ATTENDANCE = ("hybrid", "in_person")
 # Open "no longer meets" reports, from different clients, that flag a meeting publicly.
@@ -442,8 +372,6 @@ def mark_reported_gone(meetings) -> None:
         meeting.reported_gone = meeting.pk in flagged
 
 
-HAPPENING_NOW_MINUTES = 60
-
 # Search's time-of-day windows, in the meeting's local time: (from, before).
 TIME_WINDOWS = {
     "morning": (dt.time(4), dt.time(12)),
@@ -451,92 +379,6 @@ TIME_WINDOWS = {
     "evening": (dt.time(17), dt.time(21)),
     "night": (dt.time(21), dt.time(4)),
 }
-
-
-KNOWN_ZONES_KEY = "meetings:zones"
-KNOWN_ZONES_SECONDS = 600
-
-
-def known_zones() -> tuple[str, ...]:
-    """The time zones meetings are in. Reading them scans an index, so the list is
-    cached for ten minutes; writers that add a zone call ``forget_known_zones()``.
-    Until then, a meeting in a zone never seen before still sorts soonest-first
-    correctly enough (on the site's clock) but is missed by ``starting_within()``."""
-    zones = cache.get(KNOWN_ZONES_KEY)
-    if zones is None:
-        zones = tuple(
-            sorted(set(Meeting.objects.order_by().values_list("timezone", flat=True).distinct()))
-        )
-        cache.set(KNOWN_ZONES_KEY, zones, KNOWN_ZONES_SECONDS)
-    return zones
-
-
-def forget_known_zones() -> None:
-    cache.delete(KNOWN_ZONES_KEY)
-
-
-def zones_by_clock(now: dt.datetime) -> dict[dt.datetime, list[str]]:
-    """The meetings' zones grouped by their wall-clock time at ``now`` (to the minute,
-    naive): zones that agree share one branch of the soonest-first SQL."""
-    return _zones_by_clock(now.astimezone(dt.UTC).replace(second=0, microsecond=0), known_zones())
-
-
-@functools.lru_cache(maxsize=8)
-def _zones_by_clock(minute: dt.datetime, zones: tuple[str, ...]) -> dict:
-    groups: dict[dt.datetime, list[str]] = {}
-    for name in zones:
-        local = minute.astimezone(ZoneInfo(name)).replace(tzinfo=None)
-        groups.setdefault(local, []).append(name)
-    return groups
-
-
-def zones_by_spans(now: dt.datetime, minutes: int) -> dict[tuple, list[str]]:
-    """The meetings' zones grouped by the wall-clock spans (naive local start, end) that
-    the ``minutes`` after ``now`` cover in them: one span, or two across a DST change."""
-    return _zones_by_spans(
-        now.astimezone(dt.UTC).replace(second=0, microsecond=0), minutes, known_zones()
-    )
-
-
-@functools.lru_cache(maxsize=8)
-def _zones_by_spans(minute: dt.datetime, minutes: int, zones: tuple[str, ...]) -> dict:
-    groups: dict[tuple, list[str]] = {}
-    for name in zones:
-        zone = ZoneInfo(name)
-        spans, start, previous = [], None, None
-        for step in range(minutes + 1):
-            wall = (minute + dt.timedelta(minutes=step)).astimezone(zone).replace(tzinfo=None)
-            if start is None:
-                start = wall
-            elif wall - previous != dt.timedelta(minutes=1):  # the clocks changed
-                spans.append((start, previous + dt.timedelta(minutes=1)))
-                start = wall
-            previous = wall
-        spans.append((start, previous))
-        groups.setdefault(tuple(spans), []).append(name)
-    return groups
-
-
-def _week_minute(moment: dt.datetime) -> int:
-    """Minutes since Sunday 00:00 (Python's weekday() counts from Monday)."""
-    day = (moment.weekday() + 1) % 7
-    return day * 1440 + moment.hour * 60 + moment.minute
-
-
-def _day_ranges(start: dt.datetime, end: dt.datetime) -> tuple:
-    """(day, from, before) spans covering local times from ``start`` to ``end``;
-    ``before`` is None for "until midnight". At most eight spans for a week."""
-    spans = []
-    cursor = start
-    while cursor < end and len(spans) < 8:
-        day = (cursor.weekday() + 1) % 7
-        midnight = (cursor + dt.timedelta(days=1)).replace(hour=0, minute=0)
-        if end < midnight:
-            spans.append((day, cursor.time(), end.time()))
-            break
-        spans.append((day, cursor.time(), None))
-        cursor = midnight
-    return tuple(spans)
 
 
 def wrap_longitude(lng: float) -> float:
@@ -739,9 +581,9 @@ class Meeting(models.Model):
         verbose_name_plural = _("meetings")
         ordering = ["day", "start_time", "name", "id"]
         indexes = [
-            # Soonest first: starting_within()'s (zone, day, start time) ranges.
+            # refresh_next_starts(): the meetings of one (zone, day, start time) at a time.
             models.Index(fields=["timezone", "day", "start_time"], name="meeting_zone_time_idx"),
-            # Starting soon, in the next hour, in progress: *_by_index() ranges of it.
+            # Soonest first, starting soon, in the next hour, in progress: ranges of it.
             models.Index(fields=["next_start", "next_end"], name="meeting_next_start_idx"),
             # The online section and the online list: "attendance = online AND next_start
             # in [a, b)" is one range of this index, where the one above reads every

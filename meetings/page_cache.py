@@ -36,7 +36,7 @@ from meetings.listings import (
     cache_key,
     online_version,
 )
-from meetings.models import HAPPENING_NOW_MINUTES
+from meetings.next_start import LINGER
 
 ONLINE_SOON_SLOT = "<!-- online-soon -->"
 # The online section has a second part, a link with its count near the top of the page
@@ -168,7 +168,7 @@ def labels_valid_until(rows: Iterable, now: dt.datetime, *, soonest: bool) -> dt
         start, end = row.occurrence.start, row.occurrence.end
         moments += [start, end, next_midnight(now, start.tzinfo)]
         if soonest:
-            moments.append(start + dt.timedelta(minutes=HAPPENING_NOW_MINUTES))
+            moments.append(start + LINGER)
     later = [moment for moment in moments if moment > now]
     return min(later, default=now + dt.timedelta(days=1))
 

@@ -391,7 +391,7 @@ def _alternatives(meeting: Meeting, others, now: dt.datetime):
         return others.near(point, ALTERNATIVES_MILES)[:ALTERNATIVES_SHOWN]
     if meeting.is_online:
         online = others.with_attendance([Meeting.Attendance.ONLINE])
-        return online.soonest(now)[:ALTERNATIVES_SHOWN]
+        return online.soonest_by_index(now)[:ALTERNATIVES_SHOWN]
     return []
 
 

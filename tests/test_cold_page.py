@@ -21,9 +21,9 @@ MONDAY_EVENING = dt.datetime(2026, 11, 23, 18, 30, tzinfo=CHICAGO)
 DOWNTOWN = (44.9609, -93.2642)  # ZIP 55404
 URL = reverse("meetings:meeting-list")
 # The place, the count (with the widening check), the page, its types, its reports, the
-# known time zones, the hours the online count covers, the online count, the online page,
-# the form's types, fellowships.
-COLD_PAGE_QUERIES = 11
+# hours the online count covers, the online count, the online page, the form's types,
+# fellowships.
+COLD_PAGE_QUERIES = 10
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def town(db, spec_types, now):
 
 
 def _cold(client, django_assert_max_num_queries, limit=COLD_PAGE_QUERIES, **params):
-    cache.clear()  # nothing kept: no page, no online section, no zone list
+    cache.clear()  # nothing kept: no page, no online section
     with django_assert_max_num_queries(limit):
         response = client.get(URL, params)
     assert response.status_code == 200

@@ -212,15 +212,32 @@ def test_soonest_puts_meetings_in_progress_first_then_by_next_start(client, plac
     assert "Today" in html and "Tomorrow" in html
 
 
-def test_soonest_respects_each_meetings_own_time_zone(places, now):
+def test_soonest_respects_each_meetings_own_time_zone(client, places, now):
     # 19:00 in New York is 18:00 in Chicago: it is already under way.
     ny = make_location(latitude=44.97, longitude=-93.27, timezone="America/New_York")
     east = _meeting_near(name="Eastern 19:00", start_time=dt.time(19), location=ny)
     west = _meeting_near(name="Central 19:00", start_time=dt.time(19))
-    ordered = list(Meeting.objects.soonest(now))
-    assert ordered == [east, west]
-    assert ordered[0].minutes_until == -30
-    assert ordered[1].minutes_until == 30
+    assert list(Meeting.objects.soonest(now)) == [east, west]
+    response = search(client, near="55404", sort="soonest")
+    assert names(response) == ["Eastern 19:00", "Central 19:00"]
+    assert response.content.decode().count("Happening now") == 1
+
+
+def test_soonest_puts_an_occurrence_over_but_not_moved_on_yet_next_week(client, places, now):
+    """refresh_next_starts runs hourly: until it does, a meeting that ended a while ago
+    still has its old occurrence stored, and sorts as next week's."""
+    over = _meeting_near(name="Ended at 17:00", start_time=dt.time(16), end_time=dt.time(17))
+    _meeting_near(name="Tonight 20:00", start_time=dt.time(20))
+    _meeting_near(name="Sunday 09:00", day=0, start_time=dt.time(9))
+    stale_start = MONDAY_EVENING.replace(hour=16, minute=0).astimezone(dt.UTC)
+    Meeting.objects.filter(pk=over.pk).update(
+        next_start=stale_start, next_end=stale_start + dt.timedelta(hours=1)
+    )
+    assert names(search(client, near="55404", sort="soonest")) == [
+        "Tonight 20:00",
+        "Sunday 09:00",
+        "Ended at 17:00",
+    ]
 
 
 def test_without_a_place_it_lists_online_meetings_soonest_in_the_visitors_zone(client, now):
