@@ -60,17 +60,17 @@ def percentile(values, p):
 
 def measure(searches: int) -> dict:
     """Runs inside a process whose DATABASE_URL names the seeded database."""
-    import django
-
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recoverymap.settings")
-    django.setup()
     from urllib.parse import urlencode
 
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
 
+    # Set up as an app server is: its start-up (recoverymap.startup) loads, and freezes
+    # out of the garbage collector's way, what lives as long as the process.
+    import recoverymap.wsgi  # noqa: F401
     from directory.models import Location, Place
     from meetings.filters import MeetingFilter
     from meetings.models import Meeting

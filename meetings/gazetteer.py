@@ -88,7 +88,7 @@ class _Index:
 _memo: dict[tuple, _Index] = {}
 
 
-def _index() -> _Index:
+def town_index() -> _Index:
     """Built once per process and gazetteer (about 30,000 names, a tenth of a second);
     reloading the gazetteer changes its count or last id, and so the index."""
     version = tuple(Place.objects.aggregate(n=Count("id"), last=Max("id")).values())
@@ -124,7 +124,7 @@ def towns_for(text: str) -> list[str]:
     if not folded or len(folded) > 80 or not re.search(r"[^\W\d_]", folded):
         return []
     name, state = split_state(folded)
-    index = _index()
+    index = town_index()
     if state:
         in_state = index.names_by_state.get(state, [])
         keys = [name] if state in index.towns.get(name, {}) else _close(name, in_state, TYPO_SCORE)
@@ -143,7 +143,7 @@ def nearest_names(text: str) -> list[str]:
     if not folded or len(folded) > 80:
         return []
     name, _state = split_state(folded)
-    index = _index()
+    index = town_index()
     tries = [name] + ([name.rsplit(" ", 1)[0]] if " " in name else [])
     keys: list[str] = []
     for attempt in tries:
