@@ -71,7 +71,7 @@ def fellowship_list(request):
 
 def fellowship_detail(request, slug):
     fellowship = get_object_or_404(Fellowship, slug=slug)
-    meetings = Meeting.objects.public().of_fellowships([fellowship.slug])
+    meetings = Meeting.objects.public().of_fellowships([fellowship])
     context = {
         "fellowship": fellowship,
         "meeting_count": meetings.count(),

@@ -234,7 +234,7 @@ class MeetingFilter(django_filters.FilterSet):
         return queryset  # applied in filter_queryset, after the others
 
     def filter_fellowship(self, queryset, name, value):
-        return queryset.of_fellowships(f.slug for f in value) if value else queryset
+        return queryset.of_fellowships(value) if value else queryset
 
     def filter_approach(self, queryset, name, value):
         return queryset.with_philosophies(value)
@@ -306,16 +306,16 @@ class MeetingFilter(django_filters.FilterSet):
             nearby = queryset.near(point, radius)
             # One read counts the results (up to the cap) and the in-person ones among
             # them; only when the cap cut the in-person count short is it asked apart.
-            rows, in_person = nearby.counted_up_to(RESULTS_CAP + 1)
+            ids, in_person = nearby.first_ids(RESULTS_CAP + 1)
             if (
                 radius >= MAX_RADIUS
                 or in_person >= ENOUGH_NEARBY
-                or rows > RESULTS_CAP
+                or len(ids) > RESULTS_CAP
                 and has_at_least(nearby.with_attendance(["in_person"]), ENOUGH_NEARBY)
             ):
                 break
         self.radius_used = radius
-        self.counted = rows
+        self.counted = ids
         if self.ordering == "soonest":
             return self._soonest(nearby)
         # The nearest meetings are also those of a smaller circle.
@@ -431,41 +431,41 @@ class MeetingFilter(django_filters.FilterSet):
             cache.set(key, (ids, matches.count, matches.more_than_counted, matches.until), 60)
             return matches
         ids, count, more, until = kept
+        return OnlineMatches(self._in_order(ids), count, more, until)
+
+    def _in_order(self, ids: list[int]) -> list:
+        """The meetings ``ids``, in that order (those still listed)."""
         by_id = self.queryset.in_bulk(ids)
-        return OnlineMatches([by_id[pk] for pk in ids if pk in by_id], count, more, until)
+        return [by_id[pk] for pk in ids if pk in by_id]
 
     def _online_matches(self, chosen: dict, limit: int) -> tuple["OnlineMatches", list]:
-        """Counted by reading at most RESULTS_CAP + 1 ids. When more than
-        ONLINE_SOON_EXAMINED online meetings lie ahead, only those starting within the
-        whole hours before the last of the first ONLINE_SOON_EXAMINED (``until``) are
-        counted: a range of the (attendance, next_start) index. The soonest few are read
-        from that index too, or from the counted ids when those are all."""
+        """Counted by reading at most RESULTS_CAP + 1 ids, soonest first: the first few
+        are the section's. When more than ONLINE_SOON_EXAMINED online meetings lie ahead,
+        only those starting within the whole hours before the last of the first
+        ONLINE_SOON_EXAMINED (``until``) are counted: a range of the (attendance,
+        next_start, id) index, read in its order."""
         last = ONLINE_SOON_EXAMINED - 1
         # Of every online meeting, listed or not: the index alone, no row read.
         until = (
             Meeting.objects.filter(attendance=Meeting.Attendance.ONLINE)
             .soonest_by_index(self.now)
-            .order_by("next_start")
             .values_list("next_start", flat=True)[last : last + 1]
             .first()
         )
         online = self.queryset.filter(attendance=Meeting.Attendance.ONLINE)
         for name, value in chosen.items():
             online = self.filters[name].filter(online, value)
-        if until is not None:
+        if until is None:  # few online meetings ahead: every one is counted
+            ranked = online.soonest(self.now)
+        else:
             hours = max(1, int((until - self.now) / dt.timedelta(hours=1)))
             until = self.now + dt.timedelta(hours=hours)
-            online = online.filter(next_start__lt=until)
-        soonest = online.soonest_by_index(self.now)
-        # Few online meetings ahead: every one is counted; else the range of the index.
-        counted = online if until is None else soonest
-        ids = list(counted.order_by().values_list("pk", flat=True)[: RESULTS_CAP + 1])
+            ranked = online.filter(next_start__lt=until).soonest_by_index(self.now)
+        ids = list(ranked.values_list("pk", flat=True)[: RESULTS_CAP + 1])
         more = len(ids) > RESULTS_CAP
-        if not more:
-            soonest = soonest.filter(pk__in=ids) if ids else soonest.none()
-        meetings = list(soonest[:limit])
+        meetings = self._in_order(ids[:limit])
         matches = OnlineMatches(meetings, min(len(ids), RESULTS_CAP), more, None if more else until)
-        return matches, [m.pk for m in meetings]
+        return matches, ids[:limit]
 
 
 @dataclass(frozen=True)
@@ -530,23 +530,27 @@ class RankedResults:
     meetings"), since no one pages further.
     """
 
-    def __init__(self, full, narrower=(), *, counted: int | None = None):
-        """``counted``: the full query's rows counted up to RESULTS_CAP + 1 already (the
-        widening of the circle reads it), so it is not counted again."""
+    def __init__(self, full, narrower=(), *, counted: list[int] | None = None):
+        """``counted``: the ids of the full query's first RESULTS_CAP + 1 rows, read
+        already (the widening of the circle reads them), so it is not counted again."""
         self.full = full
         self.narrower = list(narrower)
-        self._count = counted
         self._ids = None
+        self._count = None
+        if counted is not None:
+            self._found(counted)
+
+    def _found(self, ids: list[int]) -> None:
+        # When it read every match (500 or fewer: often a scan, a rare filter over a
+        # dense circle), a page is sorted from those ids alone instead of searching for
+        # them again.
+        self._count = len(ids)
+        self._ids = ids if len(ids) <= RESULTS_CAP else None
 
     def count(self) -> int:
         if self._count is None:
-            # The ids rather than COUNT(*): the same read of at most 501 rows, and when
-            # it finds 500 or fewer (it read every match, often a scan: a rare filter
-            # over every online meeting) a page is then sorted from those ids alone
-            # instead of scanning for them again.
-            ids = list(self.full.order_by().values_list("pk", flat=True)[: RESULTS_CAP + 1])
-            self._count = len(ids)
-            self._ids = ids if len(ids) <= RESULTS_CAP else None
+            # The ids rather than COUNT(*): the same read of at most 501 rows.
+            self._found(list(self.full.order_by().values_list("pk", flat=True)[: RESULTS_CAP + 1]))
         return min(self._count, RESULTS_CAP)
 
     @property
