@@ -2,6 +2,7 @@
 
 import datetime as dt
 import math
+from collections import Counter
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -364,20 +365,41 @@ IN_PERSON_ATTENDANCE = ("hybrid", "in_person")
 REPORTED_GONE_THRESHOLD = 3
 
 
+def attach_types(meetings, *, categories, leave_out=()) -> None:
+    """Set ``shown_types`` on each meeting: its types of ``categories`` (less the codes
+    ``leave_out``), read in one query for the lot (a page of results). Lighter than
+    ``prefetch_related("types")``, which builds a queryset per meeting and a model per
+    link: a third of the cost of a page's cards."""
+    links = Meeting.types.through.objects.filter(
+        meeting_id__in=[m.pk for m in meetings], meetingtype__category__in=list(categories)
+    ).exclude(meetingtype__code__in=list(leave_out))
+    fields = ["code", "name", "name_es", "category", "fellowship_id"]
+    rows = links.values_list("meeting_id", "meetingtype_id", *(f"meetingtype__{f}" for f in fields))
+    types: dict[int, MeetingType] = {}
+    by_meeting: dict[int, list[MeetingType]] = {m.pk: [] for m in meetings}
+    for meeting_id, type_id, *values in rows:
+        if type_id not in types:
+            types[type_id] = MeetingType(id=type_id, **dict(zip(fields, values, strict=True)))
+        by_meeting[meeting_id].append(types[type_id])
+    for meeting in meetings:
+        meeting.shown_types = by_meeting[meeting.pk]
+
+
 def mark_reported_gone(meetings) -> None:
     """Set ``reported_gone`` on each meeting, in one query for the lot (a page of
-    results), as ``with_reported_gone()`` annotates a queryset."""
-    ids = [m.pk for m in meetings]
-    flagged = set(
+    results), as ``with_reported_gone()`` annotates a queryset. The reporters are
+    counted here rather than by the database: the plain query costs a page less to
+    build than a grouped one."""
+    reporters = (
         ProblemReport.objects.open()
-        .filter(meeting_id__in=ids, category=ProblemReport.Category.GONE)
-        .values("meeting_id")
-        .annotate(n=Count("client_key", distinct=True))
-        .filter(n__gte=REPORTED_GONE_THRESHOLD)
-        .values_list("meeting_id", flat=True)
+        .filter(meeting_id__in=[m.pk for m in meetings], category=ProblemReport.Category.GONE)
+        .order_by()
+        .values_list("meeting_id", "client_key")
+        .distinct()
     )
+    counts = Counter(meeting_id for meeting_id, _client in reporters)
     for meeting in meetings:
-        meeting.reported_gone = meeting.pk in flagged
+        meeting.reported_gone = counts[meeting.pk] >= REPORTED_GONE_THRESHOLD
 
 
 # Search's time-of-day windows, in the meeting's local time: (from, before).

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.db.models import Count, OuterRef, Subquery, prefetch_related_objects
+from django.db.models import Count, OuterRef, Subquery
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -48,10 +48,12 @@ from meetings.page_cache import (
 )
 from meetings.results import (
     active_chips,
+    attach_card_types,
     map_points,
     meeting_urls,
     place_links,
     query_without,
+    result_cards,
     result_row,
     type_choices,
     ways_on,
@@ -115,14 +117,15 @@ class MeetingSearchView(FilterView):
             return ""
         meetings = online.meetings
         # Done with the page's own meetings when the page was built with the section.
-        prefetch_related_objects(meetings, "types")
-        mark_reported_gone([m for m in meetings if not hasattr(m, "reported_gone")])
+        fresh = [m for m in meetings if not hasattr(m, "shown_types")]
+        attach_card_types(fresh)
+        mark_reported_gone(fresh)
         zone = self.filterset.visitor_zone
         wanted = self.filterset.wanted_types()
         url_of = meeting_urls()
         rows = [result_row(m, self.now, zone=zone, wanted=wanted, url_of=url_of) for m in meetings]
         context = {
-            "online_soon": rows,
+            "online_cards": result_cards(rows),
             "online_count": online.count,
             "online_more": online.more_than_counted,
             "online_within": _within_hours(online.until, self.now),
@@ -179,7 +182,7 @@ class MeetingSearchView(FilterView):
         page_meetings = list(context["object_list"])
         self.online_soon = filterset.online_soon() if valid else NO_ONLINE
         shown = page_meetings + list(self.online_soon.meetings)
-        prefetch_related_objects(shown, "types")
+        attach_card_types(shown)
         # Flagged after paging: a subquery per candidate would cost more than the search.
         mark_reported_gone(shown)
         wanted = filterset.wanted_types()
@@ -195,6 +198,7 @@ class MeetingSearchView(FilterView):
         context.update(
             {
                 "rows": rows,
+                "cards": result_cards(rows),
                 "point": point,
                 "zone": zone,
                 "online_soon_slot": ONLINE_SOON_SLOT,

@@ -144,6 +144,7 @@ def test_three_independent_gone_reports_warn_the_public_until_resolved(client):
 
 
 def test_reports_from_one_client_or_of_other_kinds_do_not_flag(client):
+    make_place()
     meeting = make_meeting()
     for _ in range(3):
         _report(client, meeting)  # one person, three times
@@ -153,6 +154,8 @@ def test_reports_from_one_client_or_of_other_kinds_do_not_flag(client):
     page = client.get(meeting.get_absolute_url())
     assert page.status_code == 200 and meeting.display_name in page.content.decode()
     assert GONE_WARNING not in page.content.decode()
+    assert meeting.display_name in _search_page(client)
+    assert GONE_WARNING not in _search_page(client)
 
 
 def test_the_flag_is_one_query_for_a_whole_list():
