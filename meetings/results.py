@@ -27,6 +27,18 @@ MAX_KEY_TYPES = 4
 ENGLISH = "EN"
 
 
+# The columns a results card (and the map) reads, for ``QuerySet.only()``: the rest
+# (notes, join links, history bookkeeping, a JSON field) cost a page more to convert
+# into Python than its cards cost to write.
+CARD_FIELDS = [
+    *("name", "slug", "day", "start_time", "end_time", "timezone"),
+    *("attendance", "access", "status"),
+    *("group__name", "group__fellowship__name", "group__fellowship__abbreviation"),
+    *("group__fellowship__audience", "group__fellowship__focus"),
+    *("location__name", "location__city", "location__latitude", "location__longitude"),
+]
+
+
 @dataclass
 class ResultRow:
     """One meeting on a results page, with its words worked out once (cheaper in Python

@@ -47,6 +47,7 @@ from meetings.page_cache import (
     search_reach,
 )
 from meetings.results import (
+    CARD_FIELDS,
     active_chips,
     attach_card_types,
     map_points,
@@ -153,9 +154,13 @@ class MeetingSearchView(FilterView):
         return min(moments)
 
     def get_queryset(self):
-        # Types are prefetched once for the page's meetings and the online section's
-        # together (get_context_data), not per query.
-        return Meeting.objects.public().select_related("group__fellowship", "location")
+        # Types are read once for the page's meetings and the online section's together
+        # (get_context_data), not per query.
+        return (
+            Meeting.objects.public()
+            .select_related("group__fellowship", "location")
+            .only(*CARD_FIELDS)
+        )
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)

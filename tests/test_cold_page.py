@@ -82,6 +82,7 @@ def test_a_cold_results_page_is_built_in_a_handful_of_queries(
         {"time": "now"},
         {"time": ["next_hour", "evening"]},
         {"radius": "25", "page": "2"},
+        {"view": "map"},
     ],
 )
 def test_filtered_cold_pages_stay_within_a_handful_of_queries(
@@ -90,6 +91,18 @@ def test_filtered_cold_pages_stay_within_a_handful_of_queries(
     # A filter on types looks the types up first (one query each, see _type_links).
     extra = ("type" in params) + ("language" in params)
     _cold(client, django_assert_max_num_queries, COLD_PAGE_QUERIES + extra, near="55404", **params)
+
+
+def test_a_cold_page_in_spanish_reads_nothing_more_than_the_translations(
+    client, town, now, django_assert_max_num_queries
+):
+    """The cards read only the columns they show (results.CARD_FIELDS): a field left out
+    would be read again for every card, in any language."""
+    cache.clear()
+    with django_assert_max_num_queries(COLD_PAGE_QUERIES + 1):  # the fellowships' Spanish
+        response = client.get("/es/meetings/", {"near": "55404", "view": "map"})
+    assert response.status_code == 200
+    assert "Reuniones cerca de" in response.content.decode()
 
 
 def test_without_a_place_the_online_list_is_a_handful_of_queries_too(
