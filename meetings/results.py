@@ -1,15 +1,17 @@
 """What the results page shows for each meeting, and the chips of active filters."""
 
+import functools
 from dataclasses import dataclass
 from html import escape
 from urllib.parse import urlencode
 
-from django.db.models import Q
+from django.db.models import Choices, Q
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import formats
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from meetings.filters import DEFAULT_RADIUS, checkbox_inputs
@@ -92,9 +94,12 @@ def result_row(
     fellowship = meeting.group.fellowship
     # An online meeting's place is only where the group is based: no distance to it.
     distance = meeting.distance_miles if meeting.is_in_person else None
-    meta = [fellowship.abbreviation or fellowship.local_name, str(meeting.get_attendance_display())]
+    meta = [
+        fellowship.abbreviation or fellowship.local_name,
+        choice_label(Meeting.Attendance, meeting.attendance),
+    ]
     if meeting.access:
-        meta.append(str(meeting.get_access_display()))
+        meta.append(choice_label(Meeting.Access, meeting.access))
     if distance is not None:
         meta.append(_("%(miles)s mi") % {"miles": formats.number_format(distance, 1)})
     where = ""
@@ -113,6 +118,17 @@ def result_row(
         meta=" · ".join(meta),
         where=where,
     )
+
+
+def choice_label(choices: type[Choices], value: str) -> str:
+    """The label of a stored choice in the page's language. Django's get_FOO_display()
+    hashes every (lazy) label of the field to find it, translating each: 100 us a card."""
+    return _label_in(choices, value, get_language())
+
+
+@functools.lru_cache(maxsize=256)
+def _label_in(choices: type[Choices], value: str, language: str | None) -> str:
+    return str(choices(value).label)  # the database holds only valid choices (constraints)
 
 
 def result_cards(rows: list[ResultRow]) -> str:

@@ -423,3 +423,16 @@ def test_counts_stop_at_the_cap(client, places, now, monkeypatch):
     assert response.context["total"] == 30
     assert "More than 30 meetings" in response.content.decode()
     assert len(search(client, near="55404", radius=25, page=2).context["rows"]) == 10
+
+
+def test_a_card_names_its_attendance_and_access_in_the_pages_language(client, places, now):
+    _meeting_near(
+        name="Hybrid room",
+        attendance="hybrid",
+        access="closed",
+        conference_url="https://zoom.us/j/9",
+    )
+    html = search(client, near="55404").content.decode()
+    assert "Hybrid · Closed" in html
+    spanish = client.get("/es/meetings/", {"near": "55404"}).content.decode()
+    assert "Híbrida · Cerrada" in spanish
