@@ -9,7 +9,6 @@ from django.db.models import Choices, Q
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import formats
-from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -335,15 +334,11 @@ def type_choices(query) -> dict:
         "type_inputs": checkbox_inputs(
             "type", [(code, label, code in selected_types) for code, label in common_types]
         ),
-        "language_options": format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (code, SELECTED if code in chosen_languages else "", label)
+        "language_options": mark_safe(
+            "".join(
+                f'<option value="{escape(code)}"'
+                f"{' selected' if code in chosen_languages else ''}>{escape(label)}</option>"
                 for code, label in languages
-            ),
+            )
         ),
     }
-
-
-SELECTED = mark_safe(" selected")
