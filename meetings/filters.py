@@ -7,7 +7,9 @@ the order. Bad values become form errors shown beside the search, never a 500.
 
 import datetime as dt
 import functools
+import math
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, partial
 from html import escape
@@ -17,7 +19,6 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
@@ -26,8 +27,9 @@ from django.utils.translation import gettext_lazy as _
 from directory.models import Fellowship
 from meetings.listings import cache_key, online_version
 from meetings.models import TIME_WINDOWS, Meeting, MeetingType
+from meetings.next_start import to_the_minute
 from meetings.places import PlaceAnswer, find_place
-from recoverymap.lib.geo import is_timezone
+from recoverymap.lib.geo import EARTH_RADIUS_MILES, is_timezone
 
 RADIUS_CHOICES = [(r, _("%(miles)s miles") % {"miles": r}) for r in (1, 2, 5, 10, 25, 50, 100)]
 RADII = [r for r, _label in RADIUS_CHOICES]
@@ -302,24 +304,30 @@ class MeetingFilter(django_filters.FilterSet):
             )
         asked = self.form.cleaned_data.get("radius") or DEFAULT_RADIUS
         self.radius_asked = asked
+        soonest = self.ordering == "soonest"
         for radius in [r for r in RADII if r >= asked] or [asked]:
             nearby = queryset.near(point, radius)
+            ranked = nearby.soonest(self.now) if soonest else nearby
             # One read counts the results (up to the cap) and the in-person ones among
             # them; only when the cap cut the in-person count short is it asked apart.
-            ids, in_person = nearby.first_ids(RESULTS_CAP + 1)
+            found, in_person = ranked.first_ranked(RESULTS_CAP + 1)
             if (
                 radius >= MAX_RADIUS
                 or in_person >= ENOUGH_NEARBY
-                or len(ids) > RESULTS_CAP
+                or len(found) > RESULTS_CAP
                 and has_at_least(nearby.with_attendance(["in_person"]), ENOUGH_NEARBY)
             ):
                 break
         self.radius_used = radius
-        self.counted = ids
-        if self.ordering == "soonest":
+        self.found = found
+        if soonest:
             return self._soonest(nearby)
         # The nearest meetings are also those of a smaller circle.
-        self.narrower = [partial(queryset.near, point, r) for r in RING_MILES if r < radius]
+        self.narrower = [
+            Narrower(partial(queryset.near, point, r), partial(_within_ring, r))
+            for r in RING_MILES
+            if r < radius
+        ]
         return nearby
 
     def checkbox_groups(self) -> dict[str, dict]:
@@ -355,8 +363,13 @@ class MeetingFilter(django_filters.FilterSet):
     def _soonest(self, queryset):
         """Soonest first, as the filterset's results: the soonest meetings are also
         those starting within a few hours (the narrower queries of RankedResults)."""
+        minute = to_the_minute(self.now)
         self.narrower = [
-            partial(_soonest_within, queryset, self.now, hours) for hours in SOONEST_WINDOWS_HOURS
+            Narrower(
+                partial(_soonest_within, queryset, self.now, hours),
+                partial(_starts_before, (minute + dt.timedelta(hours=hours)).timestamp()),
+            )
+            for hours in SOONEST_WINDOWS_HOURS
         ]
         return queryset.soonest(self.now)
 
@@ -366,7 +379,7 @@ class MeetingFilter(django_filters.FilterSet):
         query that holds it (see RankedResults)."""
         full = self.qs
         return RankedResults(
-            full, getattr(self, "narrower", []), counted=getattr(self, "counted", None)
+            full, getattr(self, "narrower", []), found=getattr(self, "found", None)
         )
 
     def cache_words(self) -> list[tuple[str, object]]:
@@ -431,12 +444,7 @@ class MeetingFilter(django_filters.FilterSet):
             cache.set(key, (ids, matches.count, matches.more_than_counted, matches.until), 60)
             return matches
         ids, count, more, until = kept
-        return OnlineMatches(self._in_order(ids), count, more, until)
-
-    def _in_order(self, ids: list[int]) -> list:
-        """The meetings ``ids``, in that order (those still listed)."""
-        by_id = self.queryset.in_bulk(ids)
-        return [by_id[pk] for pk in ids if pk in by_id]
+        return OnlineMatches(ids, count, more, until)
 
     def _online_matches(self, chosen: dict, limit: int) -> tuple["OnlineMatches", list]:
         """Counted by reading at most RESULTS_CAP + 1 ids, soonest first: the first few
@@ -463,14 +471,15 @@ class MeetingFilter(django_filters.FilterSet):
             ranked = online.filter(next_start__lt=until).soonest_by_index(self.now)
         ids = list(ranked.values_list("pk", flat=True)[: RESULTS_CAP + 1])
         more = len(ids) > RESULTS_CAP
-        meetings = self._in_order(ids[:limit])
-        matches = OnlineMatches(meetings, min(len(ids), RESULTS_CAP), more, None if more else until)
-        return matches, ids[:limit]
+        shown = ids[:limit]
+        return OnlineMatches(
+            shown, min(len(ids), RESULTS_CAP), more, None if more else until
+        ), shown
 
 
 @dataclass(frozen=True)
 class OnlineMatches:
-    meetings: list
+    ids: list  # the soonest few, in order
     count: int = 0
     more_than_counted: bool = False
     # When set, ``count`` is of the matches starting before then (see online_soon).
@@ -520,69 +529,82 @@ def has_at_least(queryset, n: int) -> bool:
     return queryset.order_by().values("pk")[:n].count() >= n
 
 
-class RankedResults:
-    """Search results for the paginator: an ordered query and narrower queries (made
-    on demand by the callables in ``narrower``) whose rows are the full query's first
-    rows in the same order (the meetings of a smaller
-    circle are the nearest; those starting within hours are the soonest).
+@dataclass(frozen=True)
+class Narrower:
+    """A query whose rows are the full query's first rows in the same order (the
+    meetings of a smaller circle are the nearest; those starting within hours are the
+    soonest), and which of the full query's rows it holds, by their rank."""
 
-    When there are more than RESULTS_CAP results, a page is read from the narrowest
-    query that has enough rows, so the database sorts a few hundred meetings rather
-    than every one within 25 miles; the count stops at RESULTS_CAP ("More than 500
-    meetings"), since no one pages further.
+    query: Callable
+    holds: Callable[[tuple], bool]
+
+
+def _within_ring(miles: float, rank: tuple) -> bool:
+    return -rank[0] >= math.cos(miles / EARTH_RADIUS_MILES)  # near()'s own test
+
+
+def _starts_before(moment: float, rank: tuple) -> bool:
+    return not rank[0] and rank[1] < moment
+
+
+class RankedResults:
+    """Search results for the paginator, as meeting ids in order: an ordered query, its
+    first rows as ``(rank, id)`` (see MeetingQuerySet.first_ranked) and narrower
+    queries (see Narrower).
+
+    With RESULTS_CAP results or fewer, every page is sorted in Python from those rows:
+    the database is not asked again. With more, a page is read from the narrowest query
+    that holds it, so the database sorts a few hundred meetings rather than every one
+    within 25 miles; the rows read already tell which narrower query holds it when they
+    can (a circle of 500 meetings of which 30 start within the hour has at least 30
+    within the hour). The count stops at RESULTS_CAP ("More than 500 meetings"), since
+    no one pages further.
     """
 
-    def __init__(self, full, narrower=(), *, counted: list[int] | None = None):
-        """``counted``: the ids of the full query's first RESULTS_CAP + 1 rows, read
-        already (the widening of the circle reads them), so it is not counted again."""
+    def __init__(self, full, narrower=(), *, found: list[tuple] | None = None):
+        """``found``: the full query's first RESULTS_CAP + 1 rows as (rank, id), read
+        already (the widening of the circle reads them), so they are not read again."""
         self.full = full
         self.narrower = list(narrower)
-        self._ids = None
-        self._count = None
-        if counted is not None:
-            self._found(counted)
+        self._found = found
 
-    def _found(self, ids: list[int]) -> None:
-        # When it read every match (500 or fewer: often a scan, a rare filter over a
-        # dense circle), a page is sorted from those ids alone instead of searching for
-        # them again.
-        self._count = len(ids)
-        self._ids = ids if len(ids) <= RESULTS_CAP else None
+    @property
+    def found(self) -> list[tuple]:
+        if self._found is None:
+            self._found = self.full.first_ranked(RESULTS_CAP + 1)[0]
+        return self._found
 
     def count(self) -> int:
-        if self._count is None:
-            # The ids rather than COUNT(*): the same read of at most 501 rows.
-            self._found(list(self.full.order_by().values_list("pk", flat=True)[: RESULTS_CAP + 1]))
-        return min(self._count, RESULTS_CAP)
+        return min(len(self.found), RESULTS_CAP)
 
     @property
     def more_than_counted(self) -> bool:
-        self.count()
-        return self._count > RESULTS_CAP
+        return len(self.found) > RESULTS_CAP
 
     def __len__(self):
         return self.count()
 
-    def __getitem__(self, key):
+    def __getitem__(self, key) -> list[int]:
         if not isinstance(key, slice):
             return self[key : key + 1][0]
-        if key.stop is None or key.step is not None or not self.more_than_counted:
-            # A few hundred rows sort fast; a narrower query might not (a short time
-            # window over the whole country, in a place with few meetings).
-            if self._ids is not None:
-                return list(self.full.filter(pk__in=self._ids)[key])
-            return list(self.full[key])
-        # A narrower query holds the page when it gives the page's every row: read so,
-        # one query per try instead of a count and then the rows. Prefetching waits for
-        # the try that succeeds.
+        if not self.more_than_counted:
+            return [pk for _rank, pk in sorted(self.found)[key]]
+        if key.stop is None or key.step is not None:
+            return list(self.full.values_list("pk", flat=True)[key])
+        # The first narrower query that the rows read already show to hold the page;
+        # else each in turn, one query per try (the page's rows or fewer).
         wanted = key.stop - (key.start or 0)
-        for make_query in self.narrower:
-            query = make_query()
-            rows = list(query.prefetch_related(None)[key])
-            if len(rows) >= wanted:
-                prefetch_related_objects(rows, *query._prefetch_related_lookups)
-                return rows
-        return list(self.full[key])
+        proven = (
+            narrower
+            for narrower in self.narrower
+            if sum(narrower.holds(rank) for rank, _pk in self.found) >= key.stop
+        )
+        tries = [narrowest] if (narrowest := next(proven, None)) else self.narrower
+        for narrower in tries:
+            ids = list(narrower.query().values_list("pk", flat=True)[key])
+            if len(ids) >= wanted:
+                return ids
+        return list(self.full.values_list("pk", flat=True)[key])
 
 
 class FeedFilter(MeetingFilter):

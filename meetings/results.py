@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from meetings.filters import DEFAULT_RADIUS, checkbox_inputs
 from meetings.models import Meeting, MeetingType, attach_types
 from meetings.schedule import Occurrence, current_or_next_occurrence
+from recoverymap.lib.geo import Point, arc_miles, unit_vector
 
 # Types worth a word on a results card; the rest are on the meeting page.
 KEY_TYPE_CATEGORIES = {
@@ -77,9 +78,10 @@ def result_row(
     zone: str | None = None,
     wanted: frozenset[str] = frozenset(),
     url_of=None,
+    point: Point | None = None,
 ) -> ResultRow:
     """``wanted``: the type codes the person searched for, always shown on the card;
-    ``url_of``: the page's meeting_urls()."""
+    ``url_of``: the page's meeting_urls(); ``point``: the place searched near."""
     occurrence = current_or_next_occurrence(meeting, now)
     happening_now = occurrence.is_happening(now)
     occurrence = occurrence.told_in(zone)
@@ -92,7 +94,14 @@ def result_row(
     shown = always + rest[: max(0, MAX_KEY_TYPES - len(always))]
     fellowship = meeting.group.fellowship
     # An online meeting's place is only where the group is based: no distance to it.
-    distance = meeting.distance_miles if meeting.is_in_person else None
+    distance = None
+    if point is not None and meeting.is_in_person and meeting.location_id:
+        location = meeting.location
+        if location.has_point:
+            distance = arc_miles(
+                unit_vector(point.latitude, point.longitude),
+                unit_vector(location.latitude, location.longitude),
+            )
     meta = [
         fellowship.abbreviation or fellowship.local_name,
         choice_label(Meeting.Attendance, meeting.attendance),

@@ -97,7 +97,7 @@ class MeetingSearchView(FilterView):
         response = self.render_to_response(context)
         response.render()
         html = response.content.decode()
-        section = self._online_soon_html(self.online_soon)
+        section = self._online_soon_html(self.online_soon, self.online_meetings)
         response.content = fill_online_slots(html, section)
         if reach is not None:
             keep_page(
@@ -111,16 +111,14 @@ class MeetingSearchView(FilterView):
             )
         return response
 
-    def _online_soon_html(self, online) -> str:
+    def _online_soon_html(self, online, meetings: list | None = None) -> str:
         """The online meetings that match a place search (the soonest, and how many),
-        told in the visitor's zone: the section and the link to it at the top."""
+        told in the visitor's zone: the section and the link to it at the top.
+        ``meetings``: the section's, read already with the page's (else read here)."""
         if not online.count and online.until is None:
             return ""
-        meetings = online.meetings
-        # Done with the page's own meetings when the page was built with the section.
-        fresh = [m for m in meetings if not hasattr(m, "shown_types")]
-        attach_card_types(fresh)
-        mark_reported_gone(fresh)
+        if meetings is None:
+            (meetings,) = self._cards(online.ids)
         zone = self.filterset.visitor_zone
         wanted = self.filterset.wanted_types()
         url_of = meeting_urls()
@@ -169,6 +167,17 @@ class MeetingSearchView(FilterView):
         kwargs["now"] = self.now
         return kwargs
 
+    def _cards(self, *id_lists: list[int]) -> list[list[Meeting]]:
+        """For each list of ids, its meetings (those still listed) in that order, with
+        what their cards show: one query for all the meetings, one for their types, one
+        for the flags."""
+        by_id = self.get_queryset().in_bulk([pk for ids in id_lists for pk in ids])
+        every = list(by_id.values())
+        attach_card_types(every)
+        # Flagged after paging: a subquery per candidate would cost more than the search.
+        mark_reported_gone(every)
+        return [[by_id[pk] for pk in ids if pk in by_id] for ids in id_lists]
+
     def paginate_queryset(self, queryset, page_size):
         """Like Django's, over the filterset's RankedResults; a page that is not a
         number or out of range shows the nearest real page instead of a 404."""
@@ -184,16 +193,21 @@ class MeetingSearchView(FilterView):
         valid = filterset.form.is_valid()
         zone = filterset.visitor_zone if valid else settings.TIME_ZONE
         point = filterset.point if valid else None
-        page_meetings = list(context["object_list"])
+        page_ids = list(context["object_list"])
         self.online_soon = filterset.online_soon() if valid else NO_ONLINE
-        shown = page_meetings + list(self.online_soon.meetings)
-        attach_card_types(shown)
-        # Flagged after paging: a subquery per candidate would cost more than the search.
-        mark_reported_gone(shown)
+        # The page's meetings and the online section's, read together.
+        page_meetings, self.online_meetings = self._cards(page_ids, self.online_soon.ids)
         wanted = filterset.wanted_types()
         url_of = meeting_urls()
         rows = [
-            result_row(m, self.now, zone=None if point else zone, wanted=wanted, url_of=url_of)
+            result_row(
+                m,
+                self.now,
+                zone=None if point else zone,
+                wanted=wanted,
+                url_of=url_of,
+                point=point,
+            )
             for m in page_meetings
         ]
         self.rows = rows

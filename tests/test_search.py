@@ -5,6 +5,8 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from geopy.distance import geodesic
@@ -383,10 +385,11 @@ def test_the_any_language_option_is_no_filter(client, places, now, spec_types):
 
 
 def _spread(n):
-    """n meetings on a line north of downtown, at every day and hour."""
+    """n meetings on a line north of downtown, at every day and hour (their next starts
+    written, as bulk_create does not)."""
     group = make_group()
     locations = [at(DOWNTOWN[0] + i * 0.004, DOWNTOWN[1]) for i in range(n)]
-    return Meeting.objects.bulk_create(
+    Meeting.objects.bulk_create(
         Meeting(
             group=group,
             location=loc,
@@ -399,19 +402,43 @@ def _spread(n):
         )
         for i, loc in enumerate(locations)
     )
+    Meeting.objects.refresh_next_starts(timezone.now(), every=True)
 
 
+@pytest.mark.parametrize("cap", [50, 500])
 @pytest.mark.parametrize("sort", ["distance", "soonest"])
-def test_pages_read_from_narrower_queries_match_the_full_order(places, now, sort, monkeypatch):
-    monkeypatch.setattr("meetings.filters.RESULTS_CAP", 50)
+def test_every_page_is_in_the_full_queries_order(places, now, sort, cap, monkeypatch):
+    """Over the cap, pages are read from narrower queries; under it, sorted in Python
+    from the rows the count read. Either way, in the database's own order."""
+    monkeypatch.setattr("meetings.filters.RESULTS_CAP", cap)
     _spread(120)
+    # Some meetings start together, and one occurrence is over and not yet moved on.
+    together = Meeting.objects.order_by("pk")[:10].values("pk")
+    Meeting.objects.filter(pk__in=together).update(day=1, start_time=dt.time(19))
+    Meeting.objects.refresh_next_starts(now, every=True)
+    stale = MONDAY_EVENING.replace(hour=12).astimezone(dt.UTC)
+    Meeting.objects.filter(pk=Meeting.objects.order_by("pk").last().pk).update(
+        day=1, start_time=dt.time(12), next_start=stale, next_end=stale + dt.timedelta(hours=1)
+    )
     filterset = MeetingFilter(
         {"near": "55404", "radius": 25, "sort": sort}, queryset=Meeting.objects.public(), now=now
     )
     results = filterset.results
     assert results.narrower, "a narrower query is offered"
-    full = list(results.full)
-    assert len(list(results.narrower[0]())) < len(full)
+    full = list(results.full.values_list("pk", flat=True))
+    assert 50 < len(full) < 120  # those within 25 miles
+    assert len(results.narrower[0].query()) < len(full)
+    assert results.more_than_counted == (cap < len(full))
+    with CaptureQueriesContext(connection) as queries:
+        assert results[0:20] == full[0:20]
+    # Under the cap, no query. Over it, the rows the count read show which circle holds
+    # the first page (10 mi: the nearest 50 meetings include 36 within it): one query.
+    if cap > len(full):
+        assert len(queries) == 0
+    elif sort == "distance":
+        assert len(queries) == 1
+    else:  # too few of 50 spread over a week start within 48 hours: each window tried
+        assert len(queries) <= len(results.narrower) + 1
     for start in (0, 20, 100):
         assert results[start : start + 20] == full[start : start + 20]
 

@@ -24,6 +24,31 @@ class AWeekLater(models.Func):
         )
 
 
+class EpochSeconds(models.Func):
+    """A DateTimeField's value as whole seconds since 1970 (UTC): a plain integer, which
+    the database driver hands over as it is, where a datetime is parsed and made aware
+    row by row (1-2 ms for 500 rows)."""
+
+    output_field = models.BigIntegerField()
+    arity = 1
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)",  # %% for the driver
+            **extra,
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(EXTRACT(EPOCH FROM %(expressions)s) AS bigint)",
+            **extra,
+        )
+
+
 def refresh_planner_statistics(using: str = "default") -> None:
     """ANALYZE after a bulk load, on SQLite or PostgreSQL.
 

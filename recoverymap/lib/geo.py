@@ -30,6 +30,13 @@ def unit_vector(lat: float | None, lng: float | None) -> tuple[float | None, ...
     return math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi)
 
 
+def arc_miles(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
+    """Miles on the Earth between two unit vectors (``unit_vector()``), computed as the
+    search's SQL computes them (``MeetingQuerySet.near()``), to the same last digit."""
+    cosine = a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+    return EARTH_RADIUS_MILES * math.acos(max(-1.0, min(1.0, cosine)))
+
+
 def bounding_box(lat: float, lng: float, miles: float) -> tuple[float, float, float, float]:
     """(min_lat, max_lat, min_lng, max_lng) enclosing every point within ``miles``.
 
