@@ -34,6 +34,7 @@ from recoverymap.lib.geo import (
     MILES_PER_DEGREE_LATITUDE,
     bounding_box,
     great_circle_miles,
+    map_cell,
     unit_vector,
 )
 
@@ -1147,8 +1148,10 @@ def write_plan(
 
         links = 0
         now = timezone.now()
+        # bulk inserts skip Meeting.save(), which keeps each meeting's map cell.
+        cells = [map_cell(loc.latitude, loc.longitude) for loc in plan.locations]
         for start, chunk in _chunks(plan.meetings):
-            rows = [_meeting_row(m, group_ids, location_ids, now) for m in chunk]
+            rows = [_meeting_row(m, group_ids, location_ids, cells, now) for m in chunk]
             insert_objects(Meeting, rows)
             pairs = [
                 (row.pk, type_ids[code])
@@ -1203,11 +1206,16 @@ def _location_row(loc: PlannedLocation) -> Location:
 
 
 def _meeting_row(
-    m: PlannedMeeting, group_ids: list[int], location_ids: list[int], now: dt.datetime
+    m: PlannedMeeting,
+    group_ids: list[int],
+    location_ids: list[int],
+    cells: list[int | None],
+    now: dt.datetime,
 ) -> Meeting:
     meeting = Meeting(
         group_id=group_ids[m.group],
         location_id=location_ids[m.location] if m.location is not None else None,
+        cell=cells[m.location] if m.location is not None else None,
         name=m.name,
         slug=m.slug,
         day=m.day,

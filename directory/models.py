@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from recoverymap.lib.geo import Point, unit_vector, validate_timezone
+from recoverymap.lib.geo import Point, map_cell, unit_vector, validate_timezone
 
 
 class Fellowship(models.Model):
@@ -394,9 +394,15 @@ class Location(models.Model):
 
     def save(self, *args, **kwargs):
         self.geo_x, self.geo_y, self.geo_z = unit_vector(self.latitude, self.longitude)
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "geo_x", "geo_y", "geo_z"}
+        fields = kwargs.get("update_fields")
+        if fields is not None:
+            kwargs["update_fields"] = {*fields, "geo_x", "geo_y", "geo_z"}
         super().save(*args, **kwargs)
+        if fields is None or {"latitude", "longitude"} & set(fields):
+            # Its meetings keep its map cell (Meeting.cell, the index of search by time
+            # within a place): one UPDATE, by the location's own index.
+            cell = map_cell(self.latitude, self.longitude)
+            self.meetings.exclude(cell=cell).update(cell=cell)
 
     @property
     def has_point(self) -> bool:

@@ -321,10 +321,12 @@ class MeetingFilter(django_filters.FilterSet):
         self.radius_used = radius
         self.found = found
         if soonest:
-            return self._soonest(nearby)
+            # The soonest are also those starting within a few hours: in the circle's
+            # map cells, a range of the (cell, next_start) index each.
+            return self._soonest(nearby, partial(queryset.near, point, radius, by_cell=True))
         # The nearest meetings are also those of a smaller circle.
         self.narrower = [
-            Narrower(partial(queryset.near, point, r), partial(_within_ring, r))
+            Narrower(partial(queryset.near, point, r), partial(_within_ring, r), reads_less=True)
             for r in RING_MILES
             if r < radius
         ]
@@ -360,14 +362,17 @@ class MeetingFilter(django_filters.FilterSet):
             type(self)._built_form_class = form_class
         return form_class
 
-    def _soonest(self, queryset):
+    def _soonest(self, queryset, windowed=None):
         """Soonest first, as the filterset's results: the soonest meetings are also
-        those starting within a few hours (the narrower queries of RankedResults)."""
+        those starting within a few hours (the narrower queries of RankedResults), read
+        from ``windowed()`` when given (the same meetings, found another way)."""
         minute = to_the_minute(self.now)
+        within = windowed or (lambda: queryset)
         self.narrower = [
             Narrower(
-                partial(_soonest_within, queryset, self.now, hours),
+                partial(_soonest_within, within, self.now, hours),
                 partial(_starts_before, (minute + dt.timedelta(hours=hours)).timestamp()),
+                reads_less=True,
             )
             for hours in SOONEST_WINDOWS_HOURS
         ]
@@ -519,9 +524,10 @@ def _cache_words(chosen: dict) -> list[tuple[str, object]]:
     return sorted(words.items())
 
 
-def _soonest_within(queryset, now, hours):
-    """The meetings starting within ``hours``, soonest first."""
-    return queryset.starting_within(now, hours).soonest(now)
+def _soonest_within(meetings, now, hours):
+    """The meetings (of the query ``meetings()``) starting within ``hours``, soonest
+    first: one range of the next-start index (within a place, of each of its cells)."""
+    return meetings().starting_within(now, hours).soonest(now)
 
 
 def has_at_least(queryset, n: int) -> bool:
@@ -537,6 +543,9 @@ class Narrower:
 
     query: Callable
     holds: Callable[[tuple], bool]
+    # Whether it reads fewer rows than the full query (a smaller circle), not only
+    # sorts fewer (a time window, which still searches the whole circle).
+    reads_less: bool = False
 
 
 def _within_ring(miles: float, rank: tuple) -> bool:
@@ -591,15 +600,22 @@ class RankedResults:
             return [pk for _rank, pk in sorted(self.found)[key]]
         if key.stop is None or key.step is not None:
             return list(self.full.values_list("pk", flat=True)[key])
-        # The first narrower query that the rows read already show to hold the page;
-        # else each in turn, one query per try (the page's rows or fewer).
+        # The rows read already may show a narrower query to hold the page: it is the
+        # last one tried. Smaller ones that read fewer rows are tried before it (a page
+        # within 2 mi costs less than one within 10); the others cost a search of the
+        # whole circle each, so it is tried alone. Shown none, each is tried in turn.
         wanted = key.stop - (key.start or 0)
-        proven = (
-            narrower
-            for narrower in self.narrower
-            if sum(narrower.holds(rank) for rank, _pk in self.found) >= key.stop
+        proven = next(
+            (
+                i
+                for i, narrower in enumerate(self.narrower)
+                if sum(narrower.holds(rank) for rank, _pk in self.found) >= key.stop
+            ),
+            None,
         )
-        tries = [narrowest] if (narrowest := next(proven, None)) else self.narrower
+        tries = self.narrower
+        if proven is not None:
+            tries = [n for n in self.narrower[:proven] if n.reads_less] + [tries[proven]]
         for narrower in tries:
             ids = list(narrower.query().values_list("pk", flat=True)[key])
             if len(ids) >= wanted:

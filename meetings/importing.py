@@ -45,6 +45,7 @@ from recoverymap.lib.geo import (
     boxes_around,
     great_circle_miles,
     is_timezone,
+    map_cell,
     timezone_at,
     unit_vector,
 )
@@ -418,6 +419,15 @@ class _Place:
         return (not name or not said or name == said) and (loc.notes or "") == self.said(
             "directions"
         )
+
+
+def _place_cell(place: _Place | None) -> int | None:
+    """The map cell of a record's place (Meeting.cell): a new location's point may have
+    come from the geocoder or the gazetteer since the place was read."""
+    if place is None:
+        return None
+    point = place.new if place.new is not None else place
+    return map_cell(point.latitude, point.longitude)
 
 
 @dataclass(eq=False)
@@ -1146,6 +1156,7 @@ class _Importer:
             meeting.group_id = self._group(row)[0]
             meeting.location_id = row.place.id if row.place else None
             meeting.set_next_start(now)
+            meeting.cell = _place_cell(row.place)
         created_history = self._with_history(Meeting, creates)
         self.progress("writing", len(creates) // 2, total)
         links = self._link_types([(m.pk, row.types) for m, row in self.creates])
@@ -1167,6 +1178,7 @@ class _Importer:
             meeting.last_changed = row.updated or now
             meeting.source_fingerprint = row.fingerprint
             meeting.set_next_start(now)
+            meeting.cell = _place_cell(row.place)
             updates.append(meeting)
         deactivated = [instances[pk] for pk in self.deactivations]
         for meeting in deactivated:
@@ -1184,6 +1196,7 @@ class _Importer:
                     "last_changed",
                     "source_fingerprint",
                     *NEXT_START_FIELDS,
+                    "cell",
                 ],
             )
             retyped = [

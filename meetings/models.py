@@ -37,6 +37,8 @@ from recoverymap.lib.geo import (
     EARTH_RADIUS_MILES,
     Point,
     bounding_box,
+    cells_around,
+    map_cell,
     unit_vector,
     validate_timezone,
 )
@@ -140,7 +142,7 @@ class MeetingQuerySet(models.QuerySet):
             reported_gone=GreaterThanOrEqual(count, Value(REPORTED_GONE_THRESHOLD))
         )
 
-    def near(self, point: Point, miles: float):
+    def near(self, point: Point, miles: float, *, by_cell: bool = False):
         """Meetings whose location lies within ``miles`` of ``point``, nearest first.
 
         A bounding box on the indexed latitude/longitude narrows the rows, then the exact
@@ -148,24 +150,34 @@ class MeetingQuerySet(models.QuerySet):
         between two points, so ``dot >= cos(miles / R)`` is a plain-arithmetic radius
         test, identical on SQLite and PostgreSQL. ``closeness`` (the cosine) is annotated;
         ``Meeting.distance_miles`` turns it into miles for the rows shown.
+
+        ``by_cell``: the map cells the circle covers stand for the box, for a query that
+        also keeps to a window of start times (``starting_within()``): then each cell's
+        range of the (cell, next_start) index is read, where the box, in a dense city,
+        is tens of thousands of meetings to look through whatever the window.
         """
-        min_lat, max_lat, min_lng, max_lng = bounding_box(point.latitude, point.longitude, miles)
         x, y, z = unit_vector(point.latitude, point.longitude)
         closeness = (
             F("location__geo_x") * Value(x)
             + F("location__geo_y") * Value(y)
             + F("location__geo_z") * Value(z)
         )
-        lat_box = Q(location__latitude__gte=min_lat, location__latitude__lte=max_lat)
-        if min_lng < -180 or max_lng > 180:
-            # The box crosses the antimeridian: its longitudes wrap round.
-            lng_box = Q(location__longitude__gte=wrap_longitude(min_lng)) | Q(
-                location__longitude__lte=wrap_longitude(max_lng)
-            )
+        if by_cell:
+            box = Q(cell__in=cells_around(point.latitude, point.longitude, miles))
         else:
-            lng_box = Q(location__longitude__gte=min_lng, location__longitude__lte=max_lng)
+            min_lat, max_lat, min_lng, max_lng = bounding_box(
+                point.latitude, point.longitude, miles
+            )
+            box = Q(location__latitude__gte=min_lat, location__latitude__lte=max_lat)
+            if min_lng < -180 or max_lng > 180:
+                # The box crosses the antimeridian: its longitudes wrap round.
+                box &= Q(location__longitude__gte=wrap_longitude(min_lng)) | Q(
+                    location__longitude__lte=wrap_longitude(max_lng)
+                )
+            else:
+                box &= Q(location__longitude__gte=min_lng, location__longitude__lte=max_lng)
         return (
-            self.filter(lat_box & lng_box)
+            self.filter(box)
             .alias(_closeness=ExpressionWrapper(closeness, output_field=models.FloatField()))
             .filter(_closeness__gte=math.cos(miles / EARTH_RADIUS_MILES))
             .annotate(closeness=F("_closeness"))
@@ -359,6 +371,24 @@ class MeetingQuerySet(models.QuerySet):
             )
         return changed
 
+    def refresh_cells(self) -> int:
+        """Set each meeting's ``cell`` from its location's point, for the writers that
+        skip save(): one UPDATE per cell the meetings' places are in. Returns the number
+        of meetings changed."""
+        places = self.order_by().values_list(
+            "location_id", "location__latitude", "location__longitude"
+        )
+        by_cell: dict[int | None, list[int]] = {}
+        for location_id, lat, lng in places.distinct():
+            if location_id is not None:
+                by_cell.setdefault(map_cell(lat, lng), []).append(location_id)
+        changed = self.filter(location=None).exclude(cell=None).update(cell=None)
+        for cell, location_ids in by_cell.items():
+            for start in range(0, len(location_ids), 500):
+                batch = self.filter(location_id__in=location_ids[start : start + 500])
+                changed += batch.exclude(cell=cell).update(cell=cell)
+        return changed
+
 
 def _fellowship_ids(**conditions) -> list[int]:
     """The fellowships (a table of a few dozen rows) that meet ``conditions``."""
@@ -509,6 +539,10 @@ class Meeting(models.Model):
     # refresh_next_starts command; the index of "starting soon" and "in progress".
     next_start = models.DateTimeField(null=True, blank=True, editable=False)
     next_end = models.DateTimeField(null=True, blank=True, editable=False)
+    # The map cell of its location (recoverymap.lib.geo.map_cell), kept by save(), by a
+    # location's save() when it moves, and by the writers that skip both: with
+    # next_start, the index of "starting soon within 25 miles" (see near()).
+    cell = models.IntegerField(null=True, blank=True, editable=False)
     access = models.CharField(
         _("open or closed"),
         max_length=6,
@@ -628,6 +662,7 @@ class Meeting(models.Model):
             "source_fingerprint",
             "next_start",
             "next_end",
+            "cell",
         ],
     )
 
@@ -652,6 +687,9 @@ class Meeting(models.Model):
                 fields=["attendance", "next_start", "id", "next_end"],
                 name="meeting_online_next_idx",
             ),
+            # Soonest first within a place: each cell's range of starts in a window (see
+            # near(by_cell=True)), not every meeting of a dense circle.
+            models.Index(fields=["cell", "next_start"], name="meeting_cell_next_idx"),
             # A source's meetings (every import reads them). The unique constraint below
             # is partial (source <> ''), which SQLite cannot use for "source = ?" with
             # a bound value: without this, each source's sync scanned every meeting.
@@ -698,10 +736,12 @@ class Meeting(models.Model):
         return f"{self.display_name} ({self.get_day_display()} {self.start_time:%H:%M})"
 
     def save(self, *args, **kwargs):
-        # Derived from the times, as Location keeps its unit vector: never out of step.
+        # Derived from the times and the place, as Location keeps its unit vector: never
+        # out of step.
         self.set_next_start()
+        self.set_cell()
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "next_start", "next_end"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], "next_start", "next_end", "cell"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -717,6 +757,11 @@ class Meeting(models.Model):
             moment = to_the_minute(now or timezone.now())
             found = next_occurrence(self.timezone, self.day, self.start_time, end, moment)
         self.next_start, self.next_end = found or (None, None)
+
+    def set_cell(self) -> None:
+        """Set ``cell`` from the location's point."""
+        location = self.location if self.location_id else None
+        self.cell = map_cell(location.latitude, location.longitude) if location else None
 
     @property
     def display_name(self) -> str:

@@ -5,10 +5,18 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from tests.conftest import make_meeting
+from meetings.models import Meeting
+from recoverymap.lib.geo import map_cell
+from tests.conftest import make_location, make_meeting
 
 BEFORE = ("meetings", "0011_source_index_precedence_fingerprint")
 ONLINE_INDEX = ("meetings", "0012_online_index_in_start_then_id_order")
+CELLS = ("meetings", "0013_meeting_cell")
+
+
+def _to_the_latest() -> None:
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def _statistics(index: str) -> list:
@@ -39,7 +47,32 @@ def test_the_new_online_index_has_planner_statistics_once_migrated():
 
         assert _statistics("meeting_online_next_idx")
     finally:
+        _to_the_latest()
         # Statistics of one test meeting would steer the planner in the tests after
         # this one (a scan looks cheapest): drop them, as a new test database has none.
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS sqlite_stat1")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_map_cells_of_meetings_already_listed_are_filled_in():
+    near = make_meeting(location=make_location(latitude=44.97, longitude=-93.26))
+    far = make_meeting(location=make_location(latitude=21.3, longitude=-157.85))
+    online = make_meeting(attendance="online", conference_url="https://zoom.us/j/1")
+    executor = MigrationExecutor(connection)
+    executor.migrate([ONLINE_INDEX])  # before the cells
+    try:
+        executor = MigrationExecutor(connection)
+        executor.migrate([CELLS])
+        cells = dict(Meeting.objects.values_list("pk", "cell"))
+        assert cells == {
+            near.pk: map_cell(44.97, -93.26),
+            far.pk: map_cell(21.3, -157.85),
+            online.pk: None,
+        }
+    finally:
+        _to_the_latest()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DROP TABLE IF EXISTS sqlite_stat1"
+            ) if connection.vendor == "sqlite" else None

@@ -48,6 +48,38 @@ def bounding_box(lat: float, lng: float, miles: float) -> tuple[float, float, fl
     return lat - dlat, lat + dlat, lng - dlng, lng + dlng
 
 
+# The map cells of search: squares of CELL_DEGREES (about 17 by 13 miles in the US),
+# numbered row by row from the south pole and the antimeridian. Each meeting keeps its
+# place's cell, so "starting soon within 25 miles" is a range of a (cell, next start)
+# index for each of the 20 or so cells the circle covers, not every meeting in a dense
+# circle (see MeetingQuerySet.near()).
+CELL_DEGREES = 0.25
+_CELLS_PER_TURN = round(360 / CELL_DEGREES)
+
+
+def map_cell(lat: float | None, lng: float | None) -> int | None:
+    """The cell a point lies in (None without a point)."""
+    if lat is None or lng is None:
+        return None
+    column = math.floor((lng + 180) / CELL_DEGREES) % _CELLS_PER_TURN
+    return _cell_row(lat) * _CELLS_PER_TURN + column
+
+
+def _cell_row(lat: float) -> int:
+    return min(max(math.floor((lat + 90) / CELL_DEGREES), 0), round(180 / CELL_DEGREES) - 1)
+
+
+def cells_around(lat: float, lng: float, miles: float) -> list[int]:
+    """Every cell a point within ``miles`` of (lat, lng) can lie in: those of its
+    bounding box, longitudes past ±180 wrapping round to the other side."""
+    min_lat, max_lat, min_lng, max_lng = bounding_box(lat, lng, miles)
+    rows = range(_cell_row(min_lat), _cell_row(max_lat) + 1)
+    first = math.floor((min_lng + 180) / CELL_DEGREES)
+    last = math.floor((max_lng + 180) / CELL_DEGREES)
+    columns = sorted({column % _CELLS_PER_TURN for column in range(first, last + 1)})
+    return [row * _CELLS_PER_TURN + column for row in rows for column in columns]
+
+
 def boxes_around(
     points: Iterable[tuple[float, float]], miles: float, *, most: int = 200
 ) -> list[tuple[float, float, float, float]]:
