@@ -342,7 +342,11 @@ class MeetingFilter(django_filters.FilterSet):
                 continue
             bound = self.form[name]
             chosen = {str(v) for v in (bound.value() or [])}
-            options = [(str(v), label, str(v) in chosen) for v, label in field.choices]
+            if name == "fellowship":  # the rows the cards use too, not read again
+                choices = [(f.slug, f.local_name) for f in self.fellowships.values()]
+            else:
+                choices = field.choices
+            options = [(str(v), label, str(v) in chosen) for v, label in choices]
             groups[name] = {
                 "name": name,
                 "label": field.label,
@@ -351,6 +355,12 @@ class MeetingFilter(django_filters.FilterSet):
                 "inputs": checkbox_inputs(name, options),
             }
         return groups
+
+    @cached_property
+    def fellowships(self) -> dict[int, Fellowship]:
+        """Every fellowship, by id, in their order: the filter's checkboxes and the
+        results' cards, from one read of a table of a few dozen rows."""
+        return {f.pk: f for f in self.filters["fellowship"].queryset}
 
     def get_form_class(self):
         """django-filter builds the form class, and a field for each filter, for every

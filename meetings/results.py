@@ -1,7 +1,8 @@
 """What the results page shows for each meeting, and the chips of active filters."""
 
+import datetime as dt
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import urlencode
 
@@ -13,8 +14,15 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from directory.models import Fellowship
 from meetings.filters import DEFAULT_RADIUS, checkbox_inputs
-from meetings.models import Meeting, MeetingType, attach_types
+from meetings.models import (
+    IN_PERSON_ATTENDANCE,
+    Meeting,
+    MeetingType,
+    attach_types,
+    mark_reported_gone,
+)
 from meetings.schedule import Occurrence, current_or_next_occurrence
 from recoverymap.lib.geo import Point, arc_miles, unit_vector
 
@@ -29,16 +37,67 @@ MAX_KEY_TYPES = 4
 ENGLISH = "EN"
 
 
-# The columns a results card (and the map) reads, for ``QuerySet.only()``: the rest
-# (notes, join links, history bookkeeping, a JSON field) cost a page more to convert
-# into Python than its cards cost to write.
-CARD_FIELDS = [
-    *("name", "slug", "day", "start_time", "end_time", "timezone"),
-    *("attendance", "access", "status"),
-    *("group__name", "group__fellowship__name", "group__fellowship__abbreviation"),
-    *("group__fellowship__audience", "group__fellowship__focus"),
-    *("location__name", "location__city", "location__latitude", "location__longitude"),
-]
+@dataclass(eq=False)
+class MeetingCard:
+    """What a results card (and the map) shows of one meeting, read as plain values:
+    model instances of a page's 25 meetings with their groups, fellowships and places
+    cost a millisecond more to build than the cards themselves. The fellowship is one of
+    the page's fellowships, read once (``MeetingFilter.fellowships``)."""
+
+    pk: int
+    slug: str
+    name: str
+    group_name: str
+    fellowship: Fellowship
+    day: int
+    start_time: dt.time
+    end_time: dt.time | None
+    timezone: str
+    attendance: str
+    access: str
+    status: str
+    location_id: int | None
+    place_name: str
+    city: str
+    latitude: float | None
+    longitude: float | None
+    # Set for a page at once: attach_types(), mark_reported_gone().
+    shown_types: list = field(default_factory=list)
+    reported_gone: bool = False
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.group_name  # as Meeting.display_name
+
+    @property
+    def is_in_person(self) -> bool:
+        return self.attendance in IN_PERSON_ATTENDANCE
+
+    @property
+    def has_point(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+_CARD_COLUMNS = (
+    *("pk", "slug", "name", "group__name", "group__fellowship_id"),
+    *("day", "start_time", "end_time", "timezone", "attendance", "access", "status"),
+    *("location_id", "location__name", "location__city"),
+    *("location__latitude", "location__longitude"),
+)
+
+
+def meeting_cards(meetings, ids: list[int], fellowships: dict[int, Fellowship]) -> dict:
+    """The cards of the meetings ``ids`` among ``meetings`` (a queryset: those still
+    listed), by id, with their types and "reported gone" flags: three queries."""
+    cards = {}
+    for pk, slug, name, group, fellowship, *rest in meetings.filter(pk__in=ids).values_list(
+        *_CARD_COLUMNS
+    ):
+        cards[pk] = MeetingCard(pk, slug, name, group, fellowships[fellowship], *rest)
+    attach_card_types(list(cards.values()))
+    # Flagged after paging: a subquery per candidate would cost more than the search.
+    mark_reported_gone(list(cards.values()))
+    return cards
 
 
 @dataclass
@@ -46,7 +105,7 @@ class ResultRow:
     """One meeting on a results page, with its words worked out once (cheaper in Python
     than in the template, which renders 25 of these per page)."""
 
-    meeting: Meeting
+    meeting: MeetingCard
     occurrence: Occurrence
     happening_now: bool
     day_word: str
@@ -72,12 +131,12 @@ def meeting_urls():
 
 
 def result_row(
-    meeting: Meeting,
+    meeting: MeetingCard,
     now,
     *,
     zone: str | None = None,
     wanted: frozenset[str] = frozenset(),
-    url_of=None,
+    url_of,
     point: Point | None = None,
 ) -> ResultRow:
     """``wanted``: the type codes the person searched for, always shown on the card;
@@ -92,16 +151,14 @@ def result_row(
     always = [t for t in types if t.category == MeetingType.Category.LANGUAGE or t.code in wanted]
     rest = [t for t in types if t not in always]
     shown = always + rest[: max(0, MAX_KEY_TYPES - len(always))]
-    fellowship = meeting.group.fellowship
+    fellowship = meeting.fellowship
     # An online meeting's place is only where the group is based: no distance to it.
     distance = None
-    if point is not None and meeting.is_in_person and meeting.location_id:
-        location = meeting.location
-        if location.has_point:
-            distance = arc_miles(
-                unit_vector(point.latitude, point.longitude),
-                unit_vector(location.latitude, location.longitude),
-            )
+    if point is not None and meeting.is_in_person and meeting.has_point:
+        distance = arc_miles(
+            unit_vector(point.latitude, point.longitude),
+            unit_vector(meeting.latitude, meeting.longitude),
+        )
     meta = [
         fellowship.abbreviation or fellowship.local_name,
         choice_label(Meeting.Attendance, meeting.attendance),
@@ -112,7 +169,7 @@ def result_row(
         meta.append(_("%(miles)s mi") % {"miles": formats.number_format(distance, 1)})
     where = ""
     if meeting.location_id and meeting.is_in_person:
-        where = ", ".join(p for p in (meeting.location.name, meeting.location.city) if p)
+        where = ", ".join(p for p in (meeting.place_name, meeting.city) if p)
     return ResultRow(
         meeting=meeting,
         occurrence=occurrence,
@@ -121,7 +178,7 @@ def result_row(
         distance=distance,
         key_types=[label[t.pk] for t in shown],
         hint=fellowship.plain_words,
-        url=url_of(meeting.slug) if url_of else meeting.get_absolute_url(),
+        url=url_of(meeting.slug),
         name=meeting.display_name,
         meta=" · ".join(meta),
         where=where,
@@ -181,14 +238,14 @@ def map_points(rows: list[ResultRow]) -> list[dict]:
     """The page's meetings that have a place, for the map (JSON, read by map.js)."""
     points = []
     for row in rows:
-        location = row.meeting.location
+        meeting = row.meeting
         # An online meeting's place (its group's town) is no pin to go to.
-        if location is None or not location.has_point or not row.meeting.is_in_person:
+        if not meeting.has_point or not meeting.is_in_person:
             continue
         points.append(
             {
-                "lat": round(location.latitude, 5),
-                "lng": round(location.longitude, 5),
+                "lat": round(meeting.latitude, 5),
+                "lng": round(meeting.longitude, 5),
                 "name": row.meeting.display_name,
                 "when": f"{row.day_word} {row.occurrence.time_range}",
                 "url": row.url,

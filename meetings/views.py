@@ -29,7 +29,7 @@ from meetings.feeds import CALENDAR_LIMIT, feed_json
 from meetings.filters import CLOCK_TIMES, NO_ONLINE, FeedFilter, MeetingFilter
 from meetings.forms import ProblemReportForm
 from meetings.listings import cache_key
-from meetings.models import Meeting, ProblemReport, Source, SyncAttempt, mark_reported_gone
+from meetings.models import Meeting, ProblemReport, Source, SyncAttempt
 from meetings.openapi import api_description, docs_sections
 from meetings.page_cache import (
     LATER_SOONEST_PAGE_SECONDS,
@@ -47,10 +47,10 @@ from meetings.page_cache import (
     search_reach,
 )
 from meetings.results import (
-    CARD_FIELDS,
+    MeetingCard,
     active_chips,
-    attach_card_types,
     map_points,
+    meeting_cards,
     meeting_urls,
     place_links,
     query_without,
@@ -152,13 +152,9 @@ class MeetingSearchView(FilterView):
         return min(moments)
 
     def get_queryset(self):
-        # Types are read once for the page's meetings and the online section's together
-        # (get_context_data), not per query.
-        return (
-            Meeting.objects.public()
-            .select_related("group__fellowship", "location")
-            .only(*CARD_FIELDS)
-        )
+        # The search reads ids and ranks; the cards of a page's meetings and the online
+        # section's are read once, together (get_context_data).
+        return Meeting.objects.public()
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
@@ -167,16 +163,15 @@ class MeetingSearchView(FilterView):
         kwargs["now"] = self.now
         return kwargs
 
-    def _cards(self, *id_lists: list[int]) -> list[list[Meeting]]:
-        """For each list of ids, its meetings (those still listed) in that order, with
-        what their cards show: one query for all the meetings, one for their types, one
-        for the flags."""
-        by_id = self.get_queryset().in_bulk([pk for ids in id_lists for pk in ids])
-        every = list(by_id.values())
-        attach_card_types(every)
-        # Flagged after paging: a subquery per candidate would cost more than the search.
-        mark_reported_gone(every)
-        return [[by_id[pk] for pk in ids if pk in by_id] for ids in id_lists]
+    def _cards(self, *id_lists: list[int]) -> list[list[MeetingCard]]:
+        """For each list of ids, the cards of its meetings (those still listed) in that
+        order: one query for them all, one for their types, one for the flags."""
+        cards = meeting_cards(
+            self.get_queryset(),
+            [pk for ids in id_lists for pk in ids],
+            self.filterset.fellowships,
+        )
+        return [[cards[pk] for pk in ids if pk in cards] for ids in id_lists]
 
     def paginate_queryset(self, queryset, page_size):
         """Like Django's, over the filterset's RankedResults; a page that is not a

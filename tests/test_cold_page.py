@@ -96,8 +96,8 @@ def test_filtered_cold_pages_stay_within_a_handful_of_queries(
 def test_a_cold_page_in_spanish_reads_nothing_more_than_the_translations(
     client, town, now, django_assert_max_num_queries
 ):
-    """The cards read only the columns they show (results.CARD_FIELDS): a field left out
-    would be read again for every card, in any language."""
+    """The cards are read once for the page (results.meeting_cards), the fellowships'
+    names in Spanish with them."""
     cache.clear()
     with django_assert_max_num_queries(COLD_PAGE_QUERIES + 1):  # the fellowships' Spanish
         response = client.get("/es/meetings/", {"near": "55404", "view": "map"})
