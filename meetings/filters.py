@@ -45,7 +45,10 @@ SOONEST_WINDOWS_HOURS = (1, 3, 12, 48)
 # soonest online meetings: with a filter that few online meetings match, counting them
 # all would read every online meeting in the country (tens of thousands of rows). When
 # more online meetings than this lie ahead, its count says which hours it covers.
-ONLINE_SOON_EXAMINED = 2500
+ONLINE_SOON_EXAMINED = 1000
+# It counts them up to this many: past it, "more than 100" says as much to a person as
+# an exact count, and every one counted is a row to read.
+ONLINE_COUNTED = 100
 # Nearest first reads a page from these smaller circles when it can (each try is a
 # count; fewer, wider steps cost less than many small ones).
 RING_MILES = (2, 5, 10)
@@ -442,7 +445,7 @@ class MeetingFilter(django_filters.FilterSet):
         return None if chosen is None else _cache_words(chosen)
 
     def online_soon(self, limit=5) -> "OnlineMatches":
-        """The online meetings that match a place search: how many (up to RESULTS_CAP,
+        """The online meetings that match a place search: how many (up to ONLINE_COUNTED,
         among the ONLINE_SOON_EXAMINED soonest online meetings) and the soonest few, for
         the section that follows the nearby list.
 
@@ -462,7 +465,7 @@ class MeetingFilter(django_filters.FilterSet):
         return OnlineMatches(ids, count, more, until)
 
     def _online_matches(self, chosen: dict, limit: int) -> tuple["OnlineMatches", list]:
-        """Counted by reading at most RESULTS_CAP + 1 ids, soonest first: the first few
+        """Counted by reading at most ONLINE_COUNTED + 1 ids, soonest first: the first few
         are the section's. When more than ONLINE_SOON_EXAMINED online meetings lie ahead,
         only those starting within the whole hours before the last of the first
         ONLINE_SOON_EXAMINED (``until``) are counted: a range of the (attendance,
@@ -484,11 +487,11 @@ class MeetingFilter(django_filters.FilterSet):
             hours = max(1, int((until - self.now) / dt.timedelta(hours=1)))
             until = self.now + dt.timedelta(hours=hours)
             ranked = online.filter(next_start__lt=until).soonest_by_index(self.now)
-        ids = list(ranked.values_list("pk", flat=True)[: RESULTS_CAP + 1])
-        more = len(ids) > RESULTS_CAP
+        ids = list(ranked.values_list("pk", flat=True)[: ONLINE_COUNTED + 1])
+        more = len(ids) > ONLINE_COUNTED
         shown = ids[:limit]
         return OnlineMatches(
-            shown, min(len(ids), RESULTS_CAP), more, None if more else until
+            shown, min(len(ids), ONLINE_COUNTED), more, None if more else until
         ), shown
 
 

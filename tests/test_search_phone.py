@@ -202,6 +202,25 @@ def test_with_many_online_meetings_ahead_the_online_count_says_which_hours_it_co
     assert "See all the online meetings that match" in section
 
 
+def test_the_online_count_stops_where_more_would_tell_a_person_nothing(client, now, monkeypatch):
+    """Past ONLINE_COUNTED (100; here 3) the count says "more than", and reads no more."""
+    monkeypatch.setattr(filters, "ONLINE_COUNTED", 3)
+    make_place()
+    for hour in range(17, 22):
+        make_meeting(
+            name=f"Zoom {hour}",
+            day=1,
+            start_time=dt.time(hour),
+            attendance="online",
+            conference_url=f"https://zoom.us/j/{hour}",
+        )
+    html = search(client, near="55404").content.decode()
+    assert '<a href="#online">Also more than 3 online meetings that match</a>' in html
+    section = html[html.index('id="online"') :]
+    assert "More than 3, soonest first, in your time." in section
+    assert section.index("Zoom 19") < section.index("Zoom 20") < section.index("Zoom 21")
+
+
 def test_an_empty_search_with_nothing_to_drop_says_what_was_searched(client, now):
     make_place()
     html = search(client, near="55404").content.decode()
