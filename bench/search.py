@@ -18,6 +18,9 @@ It prints p50 / p95 in milliseconds. Not a test: figures only.
 Places are drawn at random, half among every US ZIP code and half among the ZIP codes
 of the demo's venues (where people who find meetings are); searches are 25 mi, a third
 with no filter, a third with one or two filters, a third sorted soonest first.
+
+Judged by issue 14's targets; from 1,000,000 meetings on, by its world-scale ones
+(WORLD_TARGETS: the radius query, the whole page and seed_demo).
 """
 
 import argparse
@@ -39,6 +42,16 @@ TARGETS = {
     "cold p50": 25.0,
     "cold p95": 60.0,
 }
+# Issue 14 at world scale (1,000,000 meetings): the radius query and the whole page,
+# built (the view) or cold, and seed_demo in under eight minutes.
+WORLD_SCALE = 1_000_000
+WORLD_TARGETS = {"query p95": 30.0, "view p95": 80.0, "cold p95": 80.0, "seed s": 480.0}
+
+
+def targets_for(meetings: int) -> dict[str, float]:
+    return WORLD_TARGETS if meetings >= WORLD_SCALE else TARGETS
+
+
 FILTERS = [
     {"fellowship": "aa"},
     {"day": "today"},
@@ -295,10 +308,16 @@ def main():
         elif db == "postgres":
             print("postgres: PostGIS is not installed on the server: no PostGIS reference.")
     print()
-    print("Targets: " + ", ".join(f"{k} ≤ {v:g} ms" for k, v in TARGETS.items()))
+    targets = targets_for(args.meetings)
+    print(
+        "Targets: "
+        + ", ".join(
+            f"{k} ≤ {v:g} " + ("s" if k.endswith(" s") else "ms") for k, v in targets.items()
+        )
+    )
     missed = False
     for db, f in results.items():
-        misses = [k for k, v in TARGETS.items() if f[k] > v]
+        misses = [k for k, v in targets.items() if f[k] > v]
         missed = missed or bool(misses)
         print(f"{db}: " + ("all targets met" if not misses else "MISSED " + ", ".join(misses)))
     sys.exit(1 if missed else 0)

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import itertools
+import json
 import os
 import uuid
 from pathlib import Path
@@ -152,6 +153,30 @@ def make_meeting(*, types=(), **kw) -> Meeting:
     if types:
         meeting.types.set(MeetingType.objects.filter(code__in=types, fellowship=None))
     return meeting
+
+
+# One Meeting Guide feed record, at St. Mark's in Minneapolis: a test changes what it needs.
+FEED_ROW = {
+    "name": "Morning Serenity",
+    "slug": "morning-serenity",
+    "day": "1",
+    "time": "07:00",
+    "types": ["O"],
+    "location": "St. Mark's Church",
+    "formatted_address": "519 Oak Grove St, Minneapolis, MN 55403, USA",
+    "latitude": "44.9695",
+    "longitude": "-93.2836",
+    "timezone": "America/Chicago",
+}
+
+
+def import_feed(rows: list[dict], fellowship: Fellowship, source: str = "test-feed"):
+    """Import Meeting Guide ``rows`` as ``source`` would be synced."""
+    from meetings.formats import parse
+    from meetings.importing import meetings_import
+
+    records = parse(json.dumps(rows).encode(), "meeting-guide")
+    return meetings_import(records=records, fellowship=fellowship, source=source)
 
 
 def make_place(

@@ -2,7 +2,7 @@
 within a few miles": whichever way a meeting or its place is written, the cell follows,
 and the cells around a point hold every meeting within reach of it."""
 
-import json
+import io
 import random
 
 import pytest
@@ -12,8 +12,6 @@ from django.utils import timezone
 
 from directory.models import Location
 from directory.services import location_update_for_organizer
-from meetings.formats import parse
-from meetings.importing import meetings_import
 from meetings.models import Meeting
 from recoverymap.lib.geo import (
     Point,
@@ -22,7 +20,15 @@ from recoverymap.lib.geo import (
     great_circle_miles,
     map_cell,
 )
-from tests.conftest import make_fellowship, make_group, make_location, make_meeting, make_organizer
+from tests.conftest import (
+    FEED_ROW,
+    import_feed,
+    make_fellowship,
+    make_group,
+    make_location,
+    make_meeting,
+    make_organizer,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -69,22 +75,11 @@ def test_an_organizers_own_copy_of_a_shared_place_takes_their_meetings_cells_wit
 
 def test_an_import_writes_cells_and_moves_them_with_a_meeting():
     call_command("loaddata", "fellowships", "meeting_types", verbosity=0)
-    row = {
-        "name": "Morning Serenity",
-        "slug": "morning-serenity",
-        "day": "1",
-        "time": "07:00",
-        "location": "St. Mark's Church",
-        "formatted_address": "519 Oak Grove St, Minneapolis, MN 55403, USA",
-        "latitude": str(MINNEAPOLIS[0]),
-        "longitude": str(MINNEAPOLIS[1]),
-        "timezone": "America/Chicago",
-    }
     aa = make_fellowship(slug="test-aa")
+    row = {**FEED_ROW, "latitude": str(MINNEAPOLIS[0]), "longitude": str(MINNEAPOLIS[1])}
 
     def run(rows):
-        records = parse(json.dumps(rows).encode(), "meeting-guide")
-        meetings_import(records=records, fellowship=aa, source="test-feed")
+        import_feed(rows, aa)
 
     run([row])
     assert _cells() == {"Morning Serenity": map_cell(*MINNEAPOLIS)}
@@ -107,10 +102,12 @@ def test_a_seeded_demo_has_every_meetings_cell():
     assert rows and all(cell == map_cell(lat, lng) for cell, lat, lng in rows)
 
 
-def test_refresh_cells_mends_cells_written_around_the_model():
+def test_refresh_next_starts_all_mends_cells_written_around_the_model():
     make_meeting(name="Room", location=make_location(latitude=DULUTH[0], longitude=DULUTH[1]))
     Meeting.objects.update(cell=1)  # a raw write
-    assert Meeting.objects.refresh_cells() == 1
+    out = io.StringIO()
+    call_command("refresh_next_starts", "--all", stdout=out)
+    assert "the map cell of 1 in" in out.getvalue()
     assert _cells() == {"Room": map_cell(*DULUTH)}
     assert Meeting.objects.refresh_cells() == 0
 

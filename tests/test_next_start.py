@@ -3,7 +3,6 @@ across daylight-saving changes in both hemispheres, from one indexed range."""
 
 import datetime as dt
 import io
-import json
 import random
 from zoneinfo import ZoneInfo
 
@@ -12,11 +11,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from meetings.formats import parse
-from meetings.importing import meetings_import
 from meetings.models import Meeting
 from meetings.next_start import LINGER, local_occurrence, spec_weekday
-from tests.conftest import make_fellowship
+from tests.conftest import FEED_ROW, import_feed, make_fellowship
 from tests.test_search_phone import _online
 
 pytestmark = pytest.mark.django_db
@@ -173,23 +170,11 @@ def test_the_index_gives_the_same_meetings_as_each_meetings_own_clock():
 def test_an_import_writes_each_meetings_next_start(monkeypatch):
     call_command("loaddata", "fellowships", "meeting_types", verbosity=0)
     monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2026, 11, 21, 18, 0, tzinfo=UTC))
-    row = {
-        "name": "Morning Serenity",
-        "slug": "morning-serenity",
-        "day": "1",
-        "time": "07:00",
-        "types": ["O"],
-        "location": "St. Mark's Church",
-        "formatted_address": "519 Oak Grove St, Minneapolis, MN 55403, USA",
-        "latitude": "44.9695",
-        "longitude": "-93.2836",
-        "timezone": "America/Chicago",
-    }
     aa = make_fellowship(slug="test-aa")
+    row = FEED_ROW
 
     def run(rows):
-        records = parse(json.dumps(rows).encode(), "meeting-guide")
-        meetings_import(records=records, fellowship=aa, source="test-feed")
+        import_feed(rows, aa)
 
     run([row])
     assert _stored(Meeting.objects.get())[0] == dt.datetime(2026, 11, 23, 13, tzinfo=UTC)

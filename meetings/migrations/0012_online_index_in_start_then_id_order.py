@@ -2,17 +2,11 @@
 
 from django.db import migrations, models
 
+from recoverymap.lib.db import refresh_meeting_statistics
+
 
 def refresh_statistics(apps, schema_editor):
-    """SQLite keeps its planner's statistics per index: without a row for the new one it
-    takes "attendance = in person" to be selective and reads every in-person meeting in
-    the country instead of the bounding box of the circle (seconds, not milliseconds, at
-    250,000 meetings). PostgreSQL's are per column; ANALYZE brings them up to date too.
-    A database with no meetings yet (a new one) has nothing to count."""
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM meetings_meeting LIMIT 1")
-        if cursor.fetchone() is not None:
-            cursor.execute("ANALYZE meetings_meeting")
+    refresh_meeting_statistics(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

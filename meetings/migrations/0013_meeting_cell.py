@@ -2,13 +2,13 @@
 
 from django.db import migrations, models
 
+from recoverymap.lib.db import refresh_meeting_statistics
 from recoverymap.lib.geo import map_cell
 
 
 def fill_cells(apps, schema_editor):
     """Each meeting's map cell, from its location's point: one UPDATE per cell (a few
-    thousand for the whole country), then fresh planner statistics, so both databases
-    know the new index (see 0012)."""
+    thousand for the whole country), then fresh planner statistics for the new index."""
     Location = apps.get_model("directory", "Location")
     Meeting = apps.get_model("meetings", "Meeting")
     by_cell = {}
@@ -19,10 +19,7 @@ def fill_cells(apps, schema_editor):
         for start in range(0, len(location_ids), 500):
             batch = location_ids[start : start + 500]
             Meeting.objects.filter(location_id__in=batch).update(cell=cell)
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM meetings_meeting LIMIT 1")
-        if cursor.fetchone() is not None:
-            cursor.execute("ANALYZE meetings_meeting")
+    refresh_meeting_statistics(schema_editor.connection)
 
 
 class Migration(migrations.Migration):
