@@ -101,10 +101,12 @@ class MeetingType(models.Model):
 
     @property
     def label(self) -> str:
-        """The name in the page's language: the Meeting Guide spec's own Spanish."""
-        if (get_language() or "").startswith("es") and self.name_es:
-            return self.name_es
-        return self.name
+        return type_label(self.name, self.name_es)
+
+
+def type_label(name: str, name_es: str) -> str:
+    """A type's name in the page's language: the Meeting Guide spec's own Spanish."""
+    return name_es if name_es and (get_language() or "").startswith("es") else name
 
 
 class MeetingQuerySet(models.QuerySet):

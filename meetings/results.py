@@ -22,6 +22,7 @@ from meetings.models import (
     MeetingType,
     attach_types,
     mark_reported_gone,
+    type_label,
 )
 from meetings.schedule import Occurrence, current_or_next_occurrence
 from recoverymap.lib.geo import Point, arc_miles, unit_vector
@@ -377,16 +378,18 @@ def type_choices(query) -> dict:
     selected_types = [code for code in query.getlist("type") if "\x00" not in code]
     selected_languages = query.getlist("language")
     language = MeetingType.Category.LANGUAGE
-    # The checkbox types and the languages in one read of the spec's types.
-    spec = list(
-        MeetingType.objects.filter(fellowship=None).filter(
-            Q(code__in=COMMON_TYPES + selected_types[:20]) | Q(category=language)
-        )
-    )
-    by_code = {t.code: t.label for t in spec}
+    # The checkbox types and the languages in one read of the spec's types, as plain
+    # values, named in the page's language.
+    spec = [
+        (code, category, type_label(name, name_es))
+        for code, category, name, name_es in MeetingType.objects.filter(fellowship=None)
+        .filter(Q(code__in=COMMON_TYPES + selected_types[:20]) | Q(category=language))
+        .values_list("code", "category", "name", "name_es")
+    ]
+    by_code = {code: label for code, _category, label in spec}
     codes = COMMON_TYPES + [c for c in selected_types if c not in COMMON_TYPES]
     languages = sorted(
-        ((t.code, t.label) for t in spec if t.category == language),
+        ((code, label) for code, category, label in spec if category == language),
         key=lambda pair: (pair[0] not in {"EN", "S"}, pair[1]),
     )
     common_types = [(code, by_code[code]) for code in codes if code in by_code]
