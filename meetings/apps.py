@@ -8,6 +8,8 @@ class MeetingsConfig(AppConfig):
 
     def ready(self):
         from meetings import listings
+        from meetings.models import connect_report_flags
 
+        connect_report_flags()
         # Cached search pages and feeds are dropped whenever a listing changes.
         listings.connect()

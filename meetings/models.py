@@ -2,7 +2,6 @@
 
 import datetime as dt
 import math
-from collections import Counter
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,12 +15,10 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce
-from django.db.models.lookups import GreaterThanOrEqual
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -127,22 +124,6 @@ class MeetingQuerySet(models.QuerySet):
         if user.is_staff:
             return self
         return self.filter(group__organizers=user)
-
-    def with_reported_gone(self):
-        """Annotate ``reported_gone``: enough open "no longer meets" reports from
-        different people to warn visitors. One subquery for the whole list."""
-        reporters = (
-            ProblemReport.objects.open()
-            .filter(meeting=OuterRef("pk"), category=ProblemReport.Category.GONE)
-            .order_by()
-            .values("meeting")
-            .annotate(n=Count("client_key", distinct=True))
-            .values("n")
-        )
-        count = Coalesce(Subquery(reporters, output_field=models.IntegerField()), 0)
-        return self.annotate(
-            reported_gone=GreaterThanOrEqual(count, Value(REPORTED_GONE_THRESHOLD))
-        )
 
     def near(self, point: Point, miles: float, *, by_cell: bool = False):
         """Meetings whose location lies within ``miles`` of ``point``, nearest first.
@@ -444,21 +425,39 @@ def attach_types(meetings, *, categories, leave_out=()) -> None:
         meeting.shown_types = by_meeting[meeting.pk]
 
 
-def mark_reported_gone(meetings) -> None:
-    """Set ``reported_gone`` on each meeting, in one query for the lot (a page of
-    results), as ``with_reported_gone()`` annotates a queryset. The reporters are
-    counted here rather than by the database: the plain query costs a page less to
-    build than a grouped one."""
-    reporters = (
+def refresh_reported_gone(meeting_ids) -> None:
+    """Set ``Meeting.reported_gone`` of the meetings ``meeting_ids`` from their reports:
+    REPORTED_GONE_THRESHOLD open "no longer meets" reports from different clients. A
+    plain UPDATE (the flag is bookkeeping, not part of the listing's history)."""
+    meeting_ids = set(meeting_ids)
+    flagged = set(
         ProblemReport.objects.open()
-        .filter(meeting_id__in=[m.pk for m in meetings], category=ProblemReport.Category.GONE)
+        .filter(meeting_id__in=meeting_ids, category=ProblemReport.Category.GONE)
         .order_by()
-        .values_list("meeting_id", "client_key")
-        .distinct()
+        .values("meeting_id")
+        .annotate(reporters=Count("client_key", distinct=True))
+        .filter(reporters__gte=REPORTED_GONE_THRESHOLD)
+        .values_list("meeting_id", flat=True)
     )
-    counts = Counter(meeting_id for meeting_id, _client in reporters)
-    for meeting in meetings:
-        meeting.reported_gone = counts[meeting.pk] >= REPORTED_GONE_THRESHOLD
+    Meeting.objects.filter(pk__in=flagged, reported_gone=False).update(reported_gone=True)
+    Meeting.objects.filter(pk__in=meeting_ids - flagged, reported_gone=True).update(
+        reported_gone=False
+    )
+
+
+def _report_changed(sender, instance, **kwargs):
+    refresh_reported_gone([instance.meeting_id])
+
+
+def connect_report_flags() -> None:
+    """Keep each meeting's ``reported_gone`` as its reports are filed, edited and deleted
+    (an admin's bulk delete too); ``problem_reports_close`` refreshes the meetings its
+    UPDATE touched. Connected before the listings' receivers, so a page rebuilt after
+    they drop it reads the new flag."""
+    from django.db.models.signals import post_delete, post_save
+
+    post_save.connect(_report_changed, sender=ProblemReport, dispatch_uid="report-flags-save")
+    post_delete.connect(_report_changed, sender=ProblemReport, dispatch_uid="report-flags-delete")
 
 
 # Search's time-of-day windows, in the meeting's local time: (from, before).
@@ -545,6 +544,10 @@ class Meeting(models.Model):
     # location's save() when it moves, and by the writers that skip both: with
     # next_start, the index of "starting soon within 25 miles" (see near()).
     cell = models.IntegerField(null=True, blank=True, editable=False)
+    # Enough open "no longer meets" reports from different people to warn visitors:
+    # kept by every change to its reports (refresh_reported_gone), so a results page
+    # reads it with the cards instead of counting reports per page.
+    reported_gone = models.BooleanField(default=False, editable=False)
     access = models.CharField(
         _("open or closed"),
         max_length=6,
@@ -665,6 +668,7 @@ class Meeting(models.Model):
             "next_start",
             "next_end",
             "cell",
+            "reported_gone",
         ],
     )
 

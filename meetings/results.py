@@ -21,7 +21,6 @@ from meetings.models import (
     Meeting,
     MeetingType,
     attach_types,
-    mark_reported_gone,
     type_label,
 )
 from meetings.schedule import Occurrence, current_or_next_occurrence
@@ -62,9 +61,9 @@ class MeetingCard:
     city: str
     latitude: float | None
     longitude: float | None
-    # Set for a page at once: attach_types(), mark_reported_gone().
+    reported_gone: bool
+    # Set for a page at once: attach_types().
     shown_types: list = field(default_factory=list)
-    reported_gone: bool = False
 
     @property
     def display_name(self) -> str:
@@ -83,21 +82,19 @@ _CARD_COLUMNS = (
     *("pk", "slug", "name", "group__name", "group__fellowship_id"),
     *("day", "start_time", "end_time", "timezone", "attendance", "access", "status"),
     *("location_id", "location__name", "location__city"),
-    *("location__latitude", "location__longitude"),
+    *("location__latitude", "location__longitude", "reported_gone"),
 )
 
 
 def meeting_cards(meetings, ids: list[int], fellowships: dict[int, Fellowship]) -> dict:
     """The cards of the meetings ``ids`` among ``meetings`` (a queryset: those still
-    listed), by id, with their types and "reported gone" flags: three queries."""
+    listed), by id, with their types: two queries."""
     cards = {}
     for pk, slug, name, group, fellowship, *rest in meetings.filter(pk__in=ids).values_list(
         *_CARD_COLUMNS
     ):
         cards[pk] = MeetingCard(pk, slug, name, group, fellowships[fellowship], *rest)
     attach_card_types(list(cards.values()))
-    # Flagged after paging: a subquery per candidate would cost more than the search.
-    mark_reported_gone(list(cards.values()))
     return cards
 
 
@@ -224,7 +221,7 @@ def _card(row: ResultRow, words: dict[str, str]) -> str:
         html.append(f'  <p class="hint">{escape(row.hint)}</p>\n')
     if row.where:
         html.append(f'  <p class="where" translate="no">{escape(row.where)}</p>\n')
-    if getattr(row.meeting, "reported_gone", False):
+    if row.meeting.reported_gone:
         html.append(f'  <p class="badge bad">{words["gone"]}</p>\n')
     if row.meeting.status == Meeting.Status.TEMPORARILY_CLOSED:
         html.append(f'  <p class="badge warn">{words["closed"]}</p>\n')

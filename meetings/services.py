@@ -10,7 +10,7 @@ from django.utils import timezone
 from meetings.duplicates import copies_follow
 from meetings.importing import KEEPABLE_FIELDS, field_as_json
 from meetings.listings import areas_of, listings_changed
-from meetings.models import Meeting, ProblemReport
+from meetings.models import Meeting, ProblemReport, refresh_reported_gone
 from recoverymap.lib.mail import mail_on_commit
 
 
@@ -95,7 +95,11 @@ def problem_reports_close(*, reports, status: str, by) -> int:
         raise ValueError(f"Reports are closed as resolved or dismissed, not {status!r}.")
     reports = reports.filter(status=ProblemReport.Status.OPEN)
     gone = Meeting.objects.filter(reports__in=reports.filter(category=ProblemReport.Category.GONE))
-    # An UPDATE sends no signal; "Reported as not meeting" may go from these meetings.
-    if areas := areas_of(gone):
+    gone_ids, areas = list(gone.values_list("pk", flat=True)), areas_of(gone)
+    changed = reports.update(status=status, resolved_at=timezone.now(), resolved_by=by)
+    # An UPDATE sends no signal: the meetings' flags are refreshed here, and their
+    # "Reported as not meeting" pages dropped.
+    refresh_reported_gone(gone_ids)
+    if areas:
         listings_changed(areas)
-    return reports.update(status=status, resolved_at=timezone.now(), resolved_by=by)
+    return changed

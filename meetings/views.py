@@ -165,7 +165,7 @@ class MeetingSearchView(FilterView):
 
     def _cards(self, *id_lists: list[int]) -> list[list[MeetingCard]]:
         """For each list of ids, the cards of its meetings (those still listed) in that
-        order: one query for them all, one for their types, one for the flags."""
+        order: one query for them all and one for their types."""
         cards = meeting_cards(
             self.get_queryset(),
             [pk for ids in id_lists for pk in ids],
@@ -289,9 +289,7 @@ GENERAL_TIPS = [
 
 
 def meeting_detail(request, slug):
-    meeting = get_object_or_404(
-        _listed_meetings().with_reported_gone().select_related("feed"), slug=slug
-    )
+    meeting = get_object_or_404(_listed_meetings().select_related("feed"), slug=slug)
     if shown := _shown_instead(request, meeting, "meetings:meeting-detail"):
         return shown
     now = timezone.now()

@@ -5,13 +5,14 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from meetings.models import Meeting
+from meetings.models import Meeting, ProblemReport
 from recoverymap.lib.geo import map_cell
 from tests.conftest import make_location, make_meeting
 
 BEFORE = ("meetings", "0011_source_index_precedence_fingerprint")
 ONLINE_INDEX = ("meetings", "0012_online_index_in_start_then_id_order")
 CELLS = ("meetings", "0013_meeting_cell")
+FLAGS = ("meetings", "0014_meeting_reported_gone")
 
 
 def _to_the_latest() -> None:
@@ -76,3 +77,20 @@ def test_the_map_cells_of_meetings_already_listed_are_filled_in():
             cursor.execute(
                 "DROP TABLE IF EXISTS sqlite_stat1"
             ) if connection.vendor == "sqlite" else None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_meetings_already_reported_gone_are_flagged():
+    flagged, other = make_meeting(), make_meeting(day=2)
+    for key in "abc":
+        ProblemReport.objects.create(meeting=flagged, category="gone", client_key=key)
+    ProblemReport.objects.create(meeting=other, category="gone", client_key="a")
+    executor = MigrationExecutor(connection)
+    executor.migrate([CELLS])  # before the flag was stored
+    try:
+        executor = MigrationExecutor(connection)
+        executor.migrate([FLAGS])
+        flags = dict(Meeting.objects.values_list("pk", "reported_gone"))
+        assert flags == {flagged.pk: True, other.pk: False}
+    finally:
+        _to_the_latest()

@@ -158,12 +158,54 @@ def test_reports_from_one_client_or_of_other_kinds_do_not_flag(client):
     assert GONE_WARNING not in _search_page(client)
 
 
-def test_the_flag_is_one_query_for_a_whole_list():
-    meetings = [make_meeting(day=d) for d in range(5)]
-    for n, meeting in enumerate(meetings[:2]):
-        for k in range(3):
-            ProblemReport.objects.create(meeting=meeting, category="gone", client_key=f"{n}{k}")
+def _flagged(*meetings) -> list[bool]:
+    flags = dict(Meeting.objects.values_list("pk", "reported_gone"))
+    return [flags[m.pk] for m in meetings]
+
+
+def _gone(meeting, key: str, **fields) -> ProblemReport:
+    return ProblemReport.objects.create(meeting=meeting, category="gone", client_key=key, **fields)
+
+
+def test_the_flag_is_kept_on_the_meeting_through_every_change_to_its_reports():
+    meeting, other = make_meeting(), make_meeting(day=2)
+    first, second = _gone(meeting, "a"), _gone(meeting, "b")
+    _gone(other, "a")
+    assert _flagged(meeting, other) == [False, False]
+    third = _gone(meeting, "c")
+    assert _flagged(meeting, other) == [True, False]
+
+    third.category = ProblemReport.Category.WRONG_TIME  # staff re-file it in the admin
+    third.save()
+    assert _flagged(meeting) == [False]
+    third.category = ProblemReport.Category.GONE
+    third.save()
+    assert _flagged(meeting) == [True]
+
+    first.delete()
+    assert _flagged(meeting) == [False]
+    _gone(meeting, "d")
+    assert _flagged(meeting) == [True]
+    ProblemReport.objects.filter(pk=second.pk).delete()  # the admin's bulk delete
+    assert _flagged(meeting) == [False]
+
+    _gone(meeting, "e")
+    assert _flagged(meeting) == [True]
+    problem_reports_close(
+        reports=meeting.reports.filter(client_key="e"),
+        status=ProblemReport.Status.DISMISSED,
+        by=None,
+    )
+    assert _flagged(meeting, other) == [False, False]
+
+
+def test_a_results_page_reads_the_flags_with_its_cards(client):
+    make_place()
+    flagged, plain = make_meeting(day=1), make_meeting(day=2)
+    for key in "abc":
+        _gone(flagged, key)
     with CaptureQueriesContext(connection) as queries:
-        flags = {m.pk: m.reported_gone for m in Meeting.objects.with_reported_gone()}
-    assert len(queries) == 1
-    assert flags == {m.pk: m in meetings[:2] for m in meetings}
+        page = _search_page(client)
+    assert page.count(GONE_WARNING) == 1
+    assert flagged.display_name in page and plain.display_name in page
+    assert not [q for q in queries if "meetings_problemreport" in q["sql"]]
