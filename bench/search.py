@@ -131,7 +131,9 @@ def measure(searches: int) -> dict:
             filterset = MeetingFilter(params, queryset=base, now=timezone.now())
             results = filterset.results  # what the view pages through
             total = results.count()
-            meeting_cards(base, results[0:20], filterset.fellowships)  # as the view reads them
+            meeting_cards(
+                base, results[0:20], filterset.fellowships, filterset.types
+            )  # as the view reads them
         search_ms.append((time.perf_counter() - started) * 1000)
         query_ms.append(sum(sql_seconds) * 1000)
         found.append(total)

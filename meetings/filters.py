@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.models import Fellowship
 from meetings.listings import cache_key, online_version
-from meetings.models import TIME_WINDOWS, Meeting, MeetingType
+from meetings.models import TIME_WINDOWS, Meeting, MeetingType, TypeName, type_catalogue
 from meetings.next_start import to_the_minute
 from meetings.places import PlaceAnswer, find_place
 from recoverymap.lib.geo import EARTH_RADIUS_MILES, is_timezone
@@ -364,6 +364,12 @@ class MeetingFilter(django_filters.FilterSet):
         """Every fellowship, by id, in their order: the filter's checkboxes and the
         results' cards, from one read of a table of a few dozen rows."""
         return {f.pk: f for f in self.filters["fellowship"].queryset}
+
+    @cached_property
+    def types(self) -> dict[int, TypeName]:
+        """Every meeting type, by id: the form's type checkboxes and languages and the
+        results' cards name theirs from this one read (see type_catalogue)."""
+        return type_catalogue()
 
     def get_form_class(self):
         """django-filter builds the form class, and a field for each filter, for every

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,7 +30,7 @@ from simple_history.models import HistoricalRecords
 
 from directory.models import Fellowship, Group, Location
 from meetings.next_start import LINGER, next_occurrence, to_the_minute
-from recoverymap.lib.db import AWeekLater, EpochSeconds
+from recoverymap.lib.db import AWeekLater, EpochSeconds, LinkedIds
 from recoverymap.lib.geo import (
     EARTH_RADIUS_MILES,
     Point,
@@ -106,8 +107,45 @@ def type_label(name: str, name_es: str) -> str:
     return name_es if name_es and (get_language() or "").startswith("es") else name
 
 
+@dataclass(frozen=True)
+class TypeName:
+    """A meeting type as plain values, for pages that name many (see type_catalogue)."""
+
+    pk: int
+    code: str
+    category: str
+    name: str
+    name_es: str
+    fellowship_id: int | None
+
+    @property
+    def label(self) -> str:
+        return type_label(self.name, self.name_es)
+
+
+def type_catalogue() -> dict[int, TypeName]:
+    """Every meeting type, by id, in one read of a small table (the spec's codes and the
+    fellowships' own): a results page names its checkboxes, its languages and its cards'
+    types from it, and the cards carry only type ids (Meeting.objects.with_type_ids())."""
+    return {
+        pk: TypeName(pk, *values)
+        for pk, *values in MeetingType.objects.order_by().values_list(
+            "pk", "code", "category", "name", "name_es", "fellowship_id"
+        )
+    }
+
+
 class MeetingQuerySet(models.QuerySet):
     """The queries of search; views and filters compose these, never raw ``Q()``s."""
+
+    def with_type_ids(self):
+        """Annotate ``type_ids``: the ids of each meeting's types, as text ("3,17"; see
+        type_ids_of), read with the rows (an index-only subquery each)."""
+        return self.annotate(
+            type_ids=LinkedIds(
+                "pk", through=Meeting.types.through, source="meeting", target="meetingtype"
+            )
+        )
 
     def public(self, *, copies: bool = False):
         """Meetings a visitor may see: not retired, their group approved, and not another
@@ -405,24 +443,9 @@ IN_PERSON_ATTENDANCE = ("hybrid", "in_person")
 REPORTED_GONE_THRESHOLD = 3
 
 
-def attach_types(meetings, *, categories, leave_out=()) -> None:
-    """Set ``shown_types`` on each meeting: its types of ``categories`` (less the codes
-    ``leave_out``), read in one query for the lot (a page of results). Lighter than
-    ``prefetch_related("types")``, which builds a queryset per meeting and a model per
-    link: a third of the cost of a page's cards."""
-    links = Meeting.types.through.objects.filter(
-        meeting_id__in=[m.pk for m in meetings], meetingtype__category__in=list(categories)
-    ).exclude(meetingtype__code__in=list(leave_out))
-    fields = ["code", "name", "name_es", "category", "fellowship_id"]
-    rows = links.values_list("meeting_id", "meetingtype_id", *(f"meetingtype__{f}" for f in fields))
-    types: dict[int, MeetingType] = {}
-    by_meeting: dict[int, list[MeetingType]] = {m.pk: [] for m in meetings}
-    for meeting_id, type_id, *values in rows:
-        if type_id not in types:
-            types[type_id] = MeetingType(id=type_id, **dict(zip(fields, values, strict=True)))
-        by_meeting[meeting_id].append(types[type_id])
-    for meeting in meetings:
-        meeting.shown_types = by_meeting[meeting.pk]
+def type_ids_of(text: str | None) -> list[int]:
+    """The ids ``with_type_ids()`` read ("3,17,42"; empty or None: none)."""
+    return [int(pk) for pk in text.split(",")] if text else []
 
 
 def refresh_reported_gone(meeting_ids) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import urlencode
 
-from django.db.models import Choices, Q
+from django.db.models import Choices
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import formats
@@ -20,8 +20,8 @@ from meetings.models import (
     IN_PERSON_ATTENDANCE,
     Meeting,
     MeetingType,
-    attach_types,
-    type_label,
+    TypeName,
+    type_ids_of,
 )
 from meetings.schedule import Occurrence, current_or_next_occurrence
 from recoverymap.lib.geo import Point, arc_miles, unit_vector
@@ -62,8 +62,8 @@ class MeetingCard:
     latitude: float | None
     longitude: float | None
     reported_gone: bool
-    # Set for a page at once: attach_types().
-    shown_types: list = field(default_factory=list)
+    # Its types worth a word on a card (key_types_of).
+    shown_types: list[TypeName] = field(default_factory=list)
 
     @property
     def display_name(self) -> str:
@@ -82,20 +82,32 @@ _CARD_COLUMNS = (
     *("pk", "slug", "name", "group__name", "group__fellowship_id"),
     *("day", "start_time", "end_time", "timezone", "attendance", "access", "status"),
     *("location_id", "location__name", "location__city"),
-    *("location__latitude", "location__longitude", "reported_gone"),
+    *("location__latitude", "location__longitude", "reported_gone", "type_ids"),
 )
 
 
-def meeting_cards(meetings, ids: list[int], fellowships: dict[int, Fellowship]) -> dict:
+def meeting_cards(
+    meetings, ids: list[int], fellowships: dict[int, Fellowship], types: dict[int, TypeName]
+) -> dict:
     """The cards of the meetings ``ids`` among ``meetings`` (a queryset: those still
-    listed), by id, with their types: two queries."""
-    cards = {}
-    for pk, slug, name, group, fellowship, *rest in meetings.filter(pk__in=ids).values_list(
-        *_CARD_COLUMNS
-    ):
-        cards[pk] = MeetingCard(pk, slug, name, group, fellowships[fellowship], *rest)
-    attach_card_types(list(cards.values()))
-    return cards
+    listed), by id, with their types, in one query. ``fellowships`` and ``types``: every
+    fellowship and type, by id (MeetingFilter.fellowships, type_catalogue())."""
+    rows = meetings.filter(pk__in=ids).with_type_ids().values_list(*_CARD_COLUMNS)
+    return {
+        pk: MeetingCard(
+            pk, slug, name, group, fellowships[fellowship], *rest, key_types_of(type_ids, types)
+        )
+        for pk, slug, name, group, fellowship, *rest, type_ids in rows
+    }
+
+
+def key_types_of(type_ids: str | None, types: dict[int, TypeName]) -> list[TypeName]:
+    """Of a card's types (``with_type_ids()``), those worth a word on it."""
+    return [
+        found
+        for found in map(types.get, type_ids_of(type_ids))
+        if found is not None and found.category in KEY_TYPE_CATEGORIES and found.code != ENGLISH
+    ]
 
 
 @dataclass
@@ -114,11 +126,6 @@ class ResultRow:
     name: str = ""
     meta: str = ""
     where: str = ""
-
-
-def attach_card_types(meetings) -> None:
-    """The types worth a word on the cards of ``meetings``, in one query for them all."""
-    attach_types(meetings, categories=KEY_TYPE_CATEGORIES, leave_out=[ENGLISH])
 
 
 def meeting_urls():
@@ -142,7 +149,7 @@ def result_row(
     occurrence = current_or_next_occurrence(meeting, now)
     happening_now = occurrence.is_happening(now)
     occurrence = occurrence.told_in(zone)
-    types = list(meeting.shown_types)  # see attach_card_types()
+    types = list(meeting.shown_types)  # see key_types_of()
     label = {t.pk: t.label for t in types}  # each worked out once (in the page's language)
     types.sort(key=lambda t: (t.category != MeetingType.Category.AUDIENCE, label[t.pk]))
     # Its language (when not English) and what was asked for never give way to others.
@@ -369,19 +376,19 @@ def ways_on(filterset, chips: list[Chip]) -> list[WayOn]:
 COMMON_TYPES = ["BE", "SP", "D", "ST", "B", "MED", "W", "M", "Y", "LGBTQ", "X", "ASL", "POA", "DD"]
 
 
-def type_choices(query) -> dict:
-    """Checkbox types and language options for the search form, with what is chosen."""
-    # A code with a NUL byte is no code, and PostgreSQL refuses it in a query (a 500).
+def type_choices(query, types: dict[int, TypeName]) -> dict:
+    """Checkbox types and language options for the search form, with what is chosen.
+    ``types``: every type, by id (type_catalogue())."""
+    # A code with a NUL byte is no code (and PostgreSQL refuses it in a query).
     selected_types = [code for code in query.getlist("type") if "\x00" not in code]
     selected_languages = query.getlist("language")
     language = MeetingType.Category.LANGUAGE
-    # The checkbox types and the languages in one read of the spec's types, as plain
-    # values, named in the page's language.
+    # The spec's checkbox types and languages, named in the page's language.
+    offered = set(COMMON_TYPES + selected_types[:20])
     spec = [
-        (code, category, type_label(name, name_es))
-        for code, category, name, name_es in MeetingType.objects.filter(fellowship=None)
-        .filter(Q(code__in=COMMON_TYPES + selected_types[:20]) | Q(category=language))
-        .values_list("code", "category", "name", "name_es")
+        (found.code, found.category, found.label)
+        for found in types.values()
+        if found.fellowship_id is None and (found.code in offered or found.category == language)
     ]
     by_code = {code: label for code, _category, label in spec}
     codes = COMMON_TYPES + [c for c in selected_types if c not in COMMON_TYPES]

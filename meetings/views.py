@@ -165,11 +165,13 @@ class MeetingSearchView(FilterView):
 
     def _cards(self, *id_lists: list[int]) -> list[list[MeetingCard]]:
         """For each list of ids, the cards of its meetings (those still listed) in that
-        order: one query for them all and one for their types."""
+        order, in one query for them all (their types' names from the filterset's
+        catalogue)."""
         cards = meeting_cards(
             self.get_queryset(),
             [pk for ids in id_lists for pk in ids],
             self.filterset.fellowships,
+            self.filterset.types,
         )
         return [[cards[pk] for pk in ids if pk in cards] for ids in id_lists]
 
@@ -225,7 +227,7 @@ class MeetingSearchView(FilterView):
                 "total": context["paginator"].count if context.get("paginator") else len(rows),
                 "more_than_total": valid and filterset.results.more_than_counted,
                 "query_without_page": query_without(self.request.GET, "page"),
-                **type_choices(self.request.GET),
+                **type_choices(self.request.GET, filterset.types),
                 "checkboxes": filterset.checkbox_groups(),
                 "active_filters": sum(1 for chip in chips if chip.name not in PLACE_FIELDS),
                 "filter_errors": any(name not in PLACE_FIELDS for name in filterset.form.errors),

@@ -6,7 +6,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
 
-from meetings.models import Meeting, default_end_time, unique_meeting_slug
+from meetings.models import (
+    Meeting,
+    MeetingType,
+    default_end_time,
+    type_ids_of,
+    unique_meeting_slug,
+)
 from tests.conftest import make_group, make_location, make_meeting
 
 pytestmark = pytest.mark.django_db
@@ -205,3 +211,21 @@ def test_spec_type_codes_are_unique_but_a_fellowship_may_reuse_one(spec_types):
         MeetingType.objects.create(code="W", name="Women again")
     with pytest.raises(IntegrityError), transaction.atomic():
         MeetingType.objects.create(code="W", name="Workbook again", fellowship=fellowship)
+
+
+def test_a_meetings_type_ids_are_read_with_it(spec_types):
+    """The cards' types come with their rows (with_type_ids), on SQLite and PostgreSQL."""
+    typed = make_meeting(types=["W", "S", "O"])
+    plain = make_meeting(day=2, types=[])
+    read = dict(
+        Meeting.objects.filter(pk__in=[typed.pk, plain.pk])
+        .with_type_ids()
+        .values_list("pk", "type_ids")
+    )
+    expected = set(
+        MeetingType.objects.filter(code__in=["W", "S", "O"], fellowship=None).values_list(
+            "pk", flat=True
+        )
+    )
+    assert sorted(type_ids_of(read[typed.pk])) == sorted(expected)
+    assert type_ids_of(read[plain.pk]) == []

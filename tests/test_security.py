@@ -20,7 +20,7 @@ from icalendar import Calendar
 from accounts.models import User
 from directory import services as directory_services
 from directory.models import Fellowship, Group, Location, OrganizerRequest
-from meetings.models import Meeting, MeetingType, ProblemReport
+from meetings.models import Meeting, MeetingType, ProblemReport, type_catalogue
 from meetings.results import type_choices
 from tests.conftest import (
     make_fellowship,
@@ -370,7 +370,7 @@ def test_sql_looking_input_in_every_parameter_is_only_data(client, spec_types, e
 
 def test_a_type_code_with_a_nul_byte_is_dropped_before_any_query(spec_types):
     """PostgreSQL refuses NUL in a query: /meetings/?type=a%00b was a server error there."""
-    chosen = type_choices(QueryDict("type=W&type=a%00b"))
+    chosen = type_choices(QueryDict("type=W&type=a%00b"), type_catalogue())
     assert chosen["selected_types"] == ["W"]
 
 

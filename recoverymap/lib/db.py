@@ -49,6 +49,37 @@ class EpochSeconds(models.Func):
         )
 
 
+class LinkedIds(models.Func):
+    """The ids a row links to through a many-to-many table, as text ("3,17,42", "" or
+    None for none): a correlated subquery over the link table's index, so a list's links
+    come with its rows instead of in a query of their own. ``through``: the link model;
+    ``source`` and ``target``: its foreign keys to this row's model and to the other."""
+
+    output_field = models.TextField()
+    arity = 1
+    template = "(SELECT group_concat(%(target)s) FROM %(table)s WHERE %(source)s = %(expressions)s)"
+
+    def __init__(self, expression, *, through, source: str, target: str):
+        def column(name):
+            return through._meta.get_field(name).column
+
+        super().__init__(
+            expression, table=through._meta.db_table, source=column(source), target=column(target)
+        )
+
+    def as_sql(self, compiler, connection, **extra):
+        quote = connection.ops.quote_name
+        names = {name: quote(self.extra[name]) for name in ("table", "source", "target")}
+        return super().as_sql(compiler, connection, **names, **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = (
+            "(SELECT string_agg(%(target)s::text, ',') FROM %(table)s "
+            "WHERE %(source)s = %(expressions)s)"
+        )
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
 def refresh_planner_statistics(using: str = "default") -> None:
     """ANALYZE after a bulk load, on SQLite or PostgreSQL.
 
