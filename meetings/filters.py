@@ -7,7 +7,6 @@ the order. Bad values become form errors shown beside the search, never a 500.
 
 import datetime as dt
 import functools
-import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from meetings.listings import cache_key, online_version
 from meetings.models import TIME_WINDOWS, Meeting, MeetingType, TypeName, type_catalogue
 from meetings.next_start import to_the_minute
 from meetings.places import PlaceAnswer, find_place
-from recoverymap.lib.geo import EARTH_RADIUS_MILES, is_timezone
+from recoverymap.lib.geo import closeness_within, is_timezone
 
 RADIUS_CHOICES = [(r, _("%(miles)s miles") % {"miles": r}) for r in (1, 2, 5, 10, 25, 50, 100)]
 RADII = [r for r, _label in RADIUS_CHOICES]
@@ -568,7 +567,7 @@ class Narrower:
 
 
 def _within_ring(miles: float, rank: tuple) -> bool:
-    return -rank[0] >= math.cos(miles / EARTH_RADIUS_MILES)  # near()'s own test
+    return -rank[0] >= closeness_within(miles)  # near()'s own test
 
 
 def _starts_before(moment: float, rank: tuple) -> bool:

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
-from recoverymap.lib.geo import EARTH_RADIUS_MILES
+from recoverymap.lib.geo import arc_miles
 
 # A matched pair starts at most this many minutes apart, at most this far apart on the map
 # (a short walk: one building, or across the street), with names at least this similar.
@@ -169,11 +169,6 @@ def join_room(url: str, phone: str = "") -> str:
     return f"tel:{digits[-10:]}" if len(digits) >= 10 else ""
 
 
-def _miles(a: tuple, b: tuple) -> float:
-    dot = a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-    return EARTH_RADIUS_MILES * math.acos(max(-1.0, min(1.0, dot)))
-
-
 def _cell(vector: tuple) -> tuple[int, int]:
     lat = math.degrees(math.asin(max(-1.0, min(1.0, vector[2]))))
     lng = math.degrees(math.atan2(vector[1], vector[0]))
@@ -234,7 +229,7 @@ def compare(a: Listing, b: Listing) -> Pair | None:
     same_place = a.in_person and b.in_person and a.place is not None and a.place == b.place
     miles = None
     if a.in_person and b.in_person and a.vector is not None and b.vector is not None:
-        miles = 0.0 if same_place else _miles(a.vector, b.vector)
+        miles = 0.0 if same_place else arc_miles(a.vector, b.vector)
         reasons["miles_apart"] = round(miles, 3)
     same_address = (
         a.in_person

@@ -1,7 +1,6 @@
 """Meetings and their types: the weekly gatherings people search for."""
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -32,10 +31,11 @@ from directory.models import Fellowship, Group, Location
 from meetings.next_start import LINGER, next_occurrence, to_the_minute
 from recoverymap.lib.db import AWeekLater, EpochSeconds, LinkedIds
 from recoverymap.lib.geo import (
-    EARTH_RADIUS_MILES,
     Point,
     bounding_box,
     cells_around,
+    closeness_miles,
+    closeness_within,
     map_cell,
     unit_vector,
     validate_timezone,
@@ -200,7 +200,7 @@ class MeetingQuerySet(models.QuerySet):
         return (
             self.filter(box)
             .alias(_closeness=ExpressionWrapper(closeness, output_field=models.FloatField()))
-            .filter(_closeness__gte=math.cos(miles / EARTH_RADIUS_MILES))
+            .filter(_closeness__gte=closeness_within(miles))
             .annotate(closeness=F("_closeness"))
             .order_by("-closeness", "day", "start_time", "id")
         )
@@ -802,7 +802,7 @@ class Meeting(models.Model):
         closeness = getattr(self, "closeness", None)
         if closeness is None:
             return None
-        return EARTH_RADIUS_MILES * math.acos(max(-1.0, min(1.0, closeness)))
+        return closeness_miles(closeness)
 
     @property
     def is_online(self) -> bool:

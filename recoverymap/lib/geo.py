@@ -33,8 +33,18 @@ def unit_vector(lat: float | None, lng: float | None) -> tuple[float | None, ...
 def arc_miles(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
     """Miles on the Earth between two unit vectors (``unit_vector()``), computed as the
     search's SQL computes them (``MeetingQuerySet.near()``), to the same last digit."""
-    cosine = a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-    return EARTH_RADIUS_MILES * math.acos(max(-1.0, min(1.0, cosine)))
+    return closeness_miles(a[0] * b[0] + a[1] * b[1] + a[2] * b[2])
+
+
+def closeness_miles(closeness: float) -> float:
+    """Miles between two points whose unit vectors' dot product is ``closeness`` (the
+    cosine of the angle between them)."""
+    return EARTH_RADIUS_MILES * math.acos(max(-1.0, min(1.0, closeness)))
+
+
+def closeness_within(miles: float) -> float:
+    """The least closeness (see closeness_miles) of two points within ``miles``."""
+    return math.cos(miles / EARTH_RADIUS_MILES)
 
 
 def bounding_box(lat: float, lng: float, miles: float) -> tuple[float, float, float, float]:
